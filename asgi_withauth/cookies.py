@@ -1,0 +1,195 @@
+"""next-auth's session cookies: names, parsing, chunk joining and chunk writing.
+
+A session longer than one cookie can hold is written as ``<name>.0``, ``<name>.1``,
+... (next-auth's ``SessionStore``). We read exactly ``<name>`` or a contiguous run
+``<name>.0 .. <name>.<n>``; next-auth's looser ``startsWith`` selection is not copied.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from email.utils import formatdate
+from typing import Final, Literal
+from urllib.parse import unquote
+
+from .jwt import MAX_TOKEN_LENGTH, Version
+
+__all__ = [
+    "CHUNK_SIZES",
+    "SECURE_PREFIX",
+    "CookieWrite",
+    "SessionCookieError",
+    "chunk_session_cookie",
+    "clear_session_cookie",
+    "decode_uri_component",
+    "parse_cookie_header",
+    "read_session_cookie",
+    "serialize_cookie",
+    "session_cookie_name",
+]
+
+SECURE_PREFIX: Final = "__Secure-"
+_BASE_NAMES: Final[dict[Version, str]] = {4: "next-auth.session-token", 5: "authjs.session-token"}
+
+CHUNK_SIZES: Final[dict[Version, int]] = {4: 4096 - 163, 5: 4096 - 160}
+"""Longest value next-auth writes into one cookie before chunking (v4: 3933, v5: 3936)."""
+
+_BAD_PERCENT: Final = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_CHUNK_SUFFIX: Final = re.compile(r"0|[1-9][0-9]{0,3}")
+_COOKIE_NAME: Final = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_COOKIE_VALUE: Final = re.compile(r"[!#-+\--:<-\[\]-~]*")
+
+
+class SessionCookieError(ValueError):
+    """The session cookie is present but unusable (a chunk is missing, or it is too large)."""
+
+
+def session_cookie_name(*, version: Version = 4, secure: bool = False) -> str:
+    """next-auth's default session cookie name (``__Secure-`` prefixed when secure)."""
+    return (SECURE_PREFIX if secure else "") + _BASE_NAMES[version]
+
+
+def parse_cookie_header(header: str) -> dict[str, str]:
+    """Parse a ``Cookie`` header. When a name repeats, the first occurrence wins.
+
+    That is what the ``cookie`` package (Auth.js v5, Next.js API routes) does, and
+    browsers list the most specific cookie (longest path) first. Like next-auth,
+    quoted values are unquoted and percent-encoding is decoded when well-formed;
+    parts without ``=`` are skipped.
+    """
+    cookies: dict[str, str] = {}
+    for part in header.split(";"):
+        name, sep, value = part.partition("=")
+        if not sep:
+            continue
+        name = name.strip()
+        if not name or name in cookies:
+            continue
+        value = value.strip()
+        if len(value) >= 2 and value[0] == '"' and value[-1] == '"':
+            value = value[1:-1]
+        if "%" in value:
+            value = decode_uri_component(value) or value
+        cookies[name] = value
+    return cookies
+
+
+def decode_uri_component(text: str) -> str | None:
+    """JavaScript's ``decodeURIComponent``: None where it would throw (bad ``%`` or UTF-8)."""
+    if _BAD_PERCENT.search(text):
+        return None
+    try:
+        return unquote(text, errors="strict")
+    except UnicodeDecodeError:
+        return None
+
+
+def read_session_cookie(cookies: Mapping[str, str], name: str, *, max_length: int = MAX_TOKEN_LENGTH) -> str | None:
+    """Return the session value stored under ``name``, joining chunks; None when absent.
+
+    A plain ``<name>`` cookie wins over chunks. Chunks must form a contiguous run
+    ``<name>.0 .. <name>.<n>``; a gap, or a joined value over ``max_length``
+    characters, raises :class:`SessionCookieError` (checked before joining).
+    """
+    value = cookies.get(name)
+    if value:
+        if len(value) > max_length:
+            raise SessionCookieError(f"session cookie {name!r} is longer than {max_length} characters")
+        return value
+    prefix = name + "."
+    chunks: dict[int, str] = {}
+    for key, chunk in cookies.items():
+        if key.startswith(prefix) and _CHUNK_SUFFIX.fullmatch(key, len(prefix)):
+            chunks[int(key[len(prefix) :])] = chunk
+    if not chunks:
+        return None
+    if len(chunks) != max(chunks) + 1:
+        raise SessionCookieError(f"session cookie {name!r} is missing a chunk; the user must sign in again")
+    if sum(map(len, chunks.values())) > max_length:
+        raise SessionCookieError(f"session cookie {name!r} is longer than {max_length} characters")
+    return "".join(chunks[i] for i in range(len(chunks))) or None
+
+
+@dataclass(frozen=True, slots=True)
+class CookieWrite:
+    """One Set-Cookie that next-auth's SessionStore would emit: a chunk, or a clearing."""
+
+    name: str
+    value: str
+    clear: bool
+
+
+def _existing_chunk_names(name: str, existing: Iterable[str]) -> list[str]:
+    prefix = name + "."
+    return [
+        key
+        for key in existing
+        if key == name or (key.startswith(prefix) and _CHUNK_SUFFIX.fullmatch(key, len(prefix)) is not None)
+    ]
+
+
+def chunk_session_cookie(
+    name: str, value: str, *, existing: Iterable[str] = (), version: Version = 4
+) -> list[CookieWrite]:
+    """The cookies to write for a new session ``value``, as next-auth's SessionStore does.
+
+    ``existing`` are the cookie names on the request: the ones that belong to this
+    session (``name`` or ``name.<n>``) and are not rewritten are cleared. Values up to
+    the chunk size go under ``name``; longer ones under ``name.0``, ``name.1``, ...
+    """
+    size = CHUNK_SIZES[version]
+    if len(value) <= size:
+        fresh = {name: value}
+    else:
+        fresh = {f"{name}.{i}": value[start : start + size] for i, start in enumerate(range(0, len(value), size))}
+    writes = {key: CookieWrite(key, "", clear=True) for key in _existing_chunk_names(name, existing)}
+    writes.update((key, CookieWrite(key, chunk, clear=False)) for key, chunk in fresh.items())
+    return list(writes.values())
+
+
+def clear_session_cookie(name: str, *, existing: Iterable[str]) -> list[CookieWrite]:
+    """Clearings for every cookie of the session ``name`` present on the request."""
+    return [CookieWrite(key, "", clear=True) for key in _existing_chunk_names(name, existing)]
+
+
+SameSite = Literal["lax", "strict", "none"]
+
+
+def serialize_cookie(
+    name: str,
+    value: str,
+    *,
+    path: str = "/",
+    domain: str | None = None,
+    expires: float | None = None,
+    max_age: int | None = None,
+    http_only: bool = True,
+    secure: bool = False,
+    same_site: SameSite | None = "lax",
+) -> str:
+    """A ``Set-Cookie`` header value with next-auth's attribute spelling.
+
+    ``expires`` is a Unix timestamp (written as an HTTP date, whole seconds).
+    """
+    if not _COOKIE_NAME.fullmatch(name):
+        raise ValueError(f"cookie name {name!r} has characters a cookie name cannot hold")
+    if not _COOKIE_VALUE.fullmatch(value):
+        raise ValueError(f"cookie {name!r}: value has characters a cookie value cannot hold")
+    parts = [f"{name}={value}"]
+    if max_age is not None:
+        parts.append(f"Max-Age={int(max_age)}")
+    if domain:
+        parts.append(f"Domain={domain}")
+    if path:
+        parts.append(f"Path={path}")
+    if expires is not None:
+        parts.append("Expires=" + formatdate(int(expires), usegmt=True))
+    if http_only:
+        parts.append("HttpOnly")
+    if secure:
+        parts.append("Secure")
+    if same_site:
+        parts.append("SameSite=" + same_site.capitalize())
+    return "; ".join(parts)

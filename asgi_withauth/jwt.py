@@ -1,0 +1,525 @@
+"""next-auth session tokens: key derivation, encode and decode.
+
+next-auth v4 and Auth.js v5 store the session as a compact JWE with ``alg: dir``:
+
+* v4: ``enc: A256GCM``, key = HKDF-SHA256(secret, salt, "NextAuth.js Generated
+  Encryption Key[ (salt)]"), 32 bytes.
+* v5: ``enc: A256CBC-HS512`` (``A256GCM`` also accepted on decode), key =
+  HKDF-SHA256(secret, salt = cookie name, "Auth.js Generated Encryption Key (salt)"),
+  64 bytes, with the key's RFC 7638 thumbprint as ``kid``.
+
+Encoding goes through joserfc. Decoding runs on ``cryptography``'s primitives
+directly, because these two fixed profiles are the hot path of every request; the
+test-suite checks it against joserfc token by token. Decoding is stricter than
+next-auth: one canonical spelling per token, no other algorithms, no ``zip``, and
+time claims must be finite numbers. Every failure raises a subclass of
+:class:`JWTError`.
+"""
+
+from __future__ import annotations
+
+import binascii
+import functools
+import hmac
+import json
+import math
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final, Literal, TypeAlias
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes, padding
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from joserfc import jwe
+from joserfc.jwk import OctKey
+from joserfc.jwk import thumbprint as jwk_thumbprint
+
+__all__ = [
+    "DEFAULT_LEEWAY",
+    "DEFAULT_MAX_AGE",
+    "MAX_TOKEN_LENGTH",
+    "DecryptionError",
+    "ExpiredTokenError",
+    "InvalidClaimsError",
+    "JWTError",
+    "MalformedTokenError",
+    "NotYetValidError",
+    "Secret",
+    "TokenCodec",
+    "TokenTooLargeError",
+    "UnsupportedAlgorithmError",
+    "Version",
+    "decode",
+    "derive_key",
+    "encode",
+    "key_id",
+]
+
+Secret: TypeAlias = "str | bytes | Sequence[str | bytes]"  # noqa: S105 (a type, not a password)
+"""One secret, or several for rotation: the first encrypts, all may decrypt."""
+
+Version: TypeAlias = Literal[4, 5]
+
+DEFAULT_MAX_AGE: Final = 30 * 24 * 60 * 60
+"""next-auth's default session lifetime: 30 days, in seconds."""
+
+DEFAULT_LEEWAY: Final = 15
+"""next-auth's clock tolerance on ``exp`` and ``nbf``, in seconds."""
+
+MAX_TOKEN_LENGTH: Final = 64 * 1024
+"""Longest token (in characters) that decode looks at; longer ones are rejected unread."""
+
+A256GCM: Final = "A256GCM"
+A256CBC_HS512: Final = "A256CBC-HS512"
+_KEY_LENGTHS: Final = {A256GCM: 32, A256CBC_HS512: 64}
+_HEADER_NAMES: Final = frozenset({"alg", "enc", "kid"})
+_TIME_CLAIMS: Final = ("iat", "nbf", "exp")
+_HEADER_CACHE_SIZE: Final = 64
+_CODEC_CACHE_SIZE: Final = 64
+_REGISTRY: Final = jwe.JWERegistry(algorithms=["dir", A256GCM, A256CBC_HS512])
+
+
+class JWTError(ValueError):
+    """A session token was rejected. Subclasses say why."""
+
+
+class MalformedTokenError(JWTError):
+    """Not a compact JWE in next-auth's canonical form (segments, base64url, header)."""
+
+
+class TokenTooLargeError(MalformedTokenError):
+    """The token is longer than the configured limit; it was not read."""
+
+
+class UnsupportedAlgorithmError(JWTError):
+    """The header asks for an algorithm (or compression) next-auth never uses."""
+
+
+class DecryptionError(JWTError):
+    """No configured secret decrypts the token: wrong secret or salt, or it was tampered with."""
+
+
+class InvalidClaimsError(JWTError):
+    """The payload is not a JSON object with well-formed claims."""
+
+
+class ExpiredTokenError(InvalidClaimsError):
+    """The ``exp`` claim is in the past (beyond the leeway)."""
+
+
+class NotYetValidError(InvalidClaimsError):
+    """The ``nbf`` claim is in the future (beyond the leeway)."""
+
+
+# --------------------------------------------------------------------------- keys
+
+
+def _secret_list(secret: Secret) -> tuple[bytes, ...]:
+    items = [secret] if isinstance(secret, (str, bytes)) else list(secret)
+    out = tuple(_secret_bytes(item) for item in items)
+    if not out:
+        raise ValueError("secret: give at least one secret")
+    return out
+
+
+def _secret_bytes(secret: str | bytes) -> bytes:
+    if isinstance(secret, str):
+        secret = secret.encode("utf-8")
+    elif not isinstance(secret, bytes):
+        raise TypeError(f"secret: expected str or bytes, got {type(secret).__name__}")
+    if not secret:
+        raise ValueError("secret: an empty secret is not a secret; set NEXTAUTH_SECRET or AUTH_SECRET")
+    return secret
+
+
+@functools.lru_cache(maxsize=256)
+def _derive(secret: bytes, salt: str, version: Version, enc: str) -> bytes:
+    if version == 4:
+        info = "NextAuth.js Generated Encryption Key" + (f" ({salt})" if salt else "")
+    else:
+        info = f"Auth.js Generated Encryption Key ({salt})"
+    hkdf = HKDF(
+        algorithm=hashes.SHA256(),
+        length=_KEY_LENGTHS[enc],
+        salt=salt.encode("utf-8"),
+        info=info.encode("utf-8"),
+    )
+    return hkdf.derive(secret)
+
+
+def derive_key(secret: str | bytes, *, salt: str = "", version: Version = 4, enc: str | None = None) -> bytes:
+    """Return the content-encryption key next-auth derives from ``secret``.
+
+    ``enc`` defaults to the format's own (A256GCM for v4, A256CBC-HS512 for v5).
+    Results are cached per (secret, salt, version, enc).
+    """
+    enc = enc or (A256GCM if version == 4 else A256CBC_HS512)
+    if version not in (4, 5):
+        raise ValueError("version: expected 4 (next-auth) or 5 (Auth.js)")
+    if enc not in _KEY_LENGTHS or (version == 4 and enc != A256GCM):
+        raise ValueError(f"enc: next-auth v{version} does not use {enc!r}")
+    return _derive(_secret_bytes(secret), salt, version, enc)
+
+
+def key_id(key: bytes) -> str:
+    """The ``kid`` Auth.js puts on tokens: the key's RFC 7638 thumbprint."""
+    digest: Literal["sha256", "sha512"] = "sha512" if len(key) == 64 else "sha256"
+    return jwk_thumbprint({"kty": "oct", "k": _b64encode(key)}, digest)
+
+
+@dataclass(frozen=True, slots=True)
+class _Key:
+    """A derived key ready for one content-encryption algorithm."""
+
+    enc: str
+    raw: bytes
+    kid: str | None
+    gcm: AESGCM | None
+
+    @classmethod
+    def make(cls, secret: bytes, salt: str, version: Version, enc: str) -> _Key:
+        raw = _derive(secret, salt, version, enc)
+        kid = key_id(raw) if version == 5 else None
+        return cls(enc=enc, raw=raw, kid=kid, gcm=AESGCM(raw) if enc == A256GCM else None)
+
+    def decrypt(self, aad: bytes, iv: bytes, ciphertext: bytes, tag: bytes) -> bytes | None:
+        """Plaintext, or None when the tag does not verify under this key."""
+        if self.gcm is not None:
+            try:
+                return self.gcm.decrypt(iv, ciphertext + tag, aad)
+            except InvalidTag:
+                return None
+        return _cbc_hs512_decrypt(self.raw, aad, iv, ciphertext, tag)
+
+
+def _cbc_hs512_decrypt(key: bytes, aad: bytes, iv: bytes, ciphertext: bytes, tag: bytes) -> bytes | None:
+    # RFC 7518 5.2.2.2: MAC first (constant-time compare), decrypt only when it verifies.
+    mac_input = b"".join((aad, iv, ciphertext, (len(aad) * 8).to_bytes(8, "big")))
+    expected = hmac.digest(key[:32], mac_input, "sha512")[:32]
+    if not hmac.compare_digest(expected, tag):
+        return None
+    decryptor = Cipher(algorithms.AES(key[32:]), modes.CBC(iv)).decryptor()
+    padded = decryptor.update(ciphertext) + decryptor.finalize()
+    unpadder = padding.PKCS7(128).unpadder()
+    try:
+        return unpadder.update(padded) + unpadder.finalize()
+    except ValueError:
+        # Authenticated but badly padded: only someone holding the key can do this.
+        raise DecryptionError("token decrypted to invalid padding") from None
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def _b64encode(data: bytes) -> str:
+    return binascii.b2a_base64(data, newline=False).rstrip(b"=").decode("ascii").translate(_TO_URLSAFE)
+
+
+_TO_URLSAFE: Final = str.maketrans("+/", "-_")
+_TO_URLSAFE_BYTES: Final = bytes.maketrans(b"+/", b"-_")
+_FROM_URLSAFE: Final = bytes.maketrans(b"-_", b"+/")
+_PADDING: Final = ("", "", "==", "=")
+
+
+def _b64decode(segment: str, what: str) -> bytes:
+    """Decode canonical unpadded base64url; anything else is a MalformedTokenError."""
+    data = segment.encode("ascii")
+    try:
+        raw = binascii.a2b_base64(data.translate(_FROM_URLSAFE) + _PADDING[len(data) % 4].encode())
+    except binascii.Error:
+        raise MalformedTokenError(f"{what} is not base64url") from None
+    # a2b_base64 skips characters outside the alphabet; the round trip catches them,
+    # along with padding, '+' and '/', and non-zero unused bits.
+    if binascii.b2a_base64(raw, newline=False).rstrip(b"=").translate(_TO_URLSAFE_BYTES) != data:
+        raise MalformedTokenError(f"{what} is not canonical base64url")
+    return raw
+
+
+@dataclass(frozen=True, slots=True)
+class _Header:
+    enc: str
+    kid: str | None
+
+
+_header_cache: dict[str, _Header] = {}
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise ValueError("duplicate member in JSON object")
+    return out
+
+
+def _parse_header(segment: str) -> _Header:
+    cached = _header_cache.get(segment)
+    if cached is not None:
+        return cached
+    try:
+        header = json.loads(
+            _b64decode(segment, "header").decode("utf-8"),
+            object_pairs_hook=_unique_pairs,
+            parse_constant=_reject_constant,
+        )
+    except (UnicodeDecodeError, ValueError) as exc:
+        if isinstance(exc, JWTError):
+            raise
+        raise MalformedTokenError("header is not a JSON object") from None
+    if not isinstance(header, dict):
+        raise MalformedTokenError("header is not a JSON object")
+    if "zip" in header:
+        raise UnsupportedAlgorithmError("compressed (zip) tokens are not accepted; next-auth never writes them")
+    unknown = set(header) - _HEADER_NAMES
+    if unknown:
+        raise MalformedTokenError(f"unexpected header parameter(s): {', '.join(sorted(unknown))}")
+    alg, enc, kid = header.get("alg"), header.get("enc"), header.get("kid")
+    if alg != "dir":
+        raise UnsupportedAlgorithmError(f"alg {alg!r} is not accepted; next-auth uses 'dir'")
+    if enc not in _KEY_LENGTHS:
+        raise UnsupportedAlgorithmError(f"enc {enc!r} is not accepted; next-auth uses A256GCM or A256CBC-HS512")
+    if kid is not None and not isinstance(kid, str):
+        raise MalformedTokenError("header kid is not a string")
+    parsed = _Header(enc=enc, kid=kid)
+    if len(_header_cache) < _HEADER_CACHE_SIZE:
+        _header_cache[segment] = parsed
+    return parsed
+
+
+_CLAIMS_DECODER: Final = json.JSONDecoder(parse_constant=_reject_constant)
+
+
+def _parse_claims(plaintext: bytes) -> dict[str, Any]:
+    try:
+        claims = _CLAIMS_DECODER.decode(plaintext.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise InvalidClaimsError("payload is not UTF-8 JSON") from None
+    if not isinstance(claims, dict):
+        raise InvalidClaimsError("payload is not a JSON object")
+    return claims
+
+
+def _check_times(claims: Mapping[str, Any], *, now: int, leeway: int, require_exp: bool) -> None:
+    for name in _TIME_CLAIMS:
+        if name in claims:
+            value = claims[name]
+            if not _is_finite_number(value):
+                raise InvalidClaimsError(f"claim {name!r} is not a finite number")
+    if "nbf" in claims and claims["nbf"] > now + leeway:
+        raise NotYetValidError("token is not valid yet (nbf is in the future); check the server clocks")
+    if "exp" in claims:
+        if claims["exp"] <= now - leeway:
+            raise ExpiredTokenError("token has expired; the user must sign in again")
+    elif require_exp:
+        raise InvalidClaimsError("token has no exp claim and require_exp is set")
+
+
+def _is_finite_number(value: object) -> bool:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int beyond the range of a double: Infinity in JavaScript
+        return False
+
+
+# --------------------------------------------------------------------------- codec
+
+
+class TokenCodec:
+    """Encode and decode next-auth session tokens for one secret (or list) and salt.
+
+    Keys are derived on first use and kept for the codec's lifetime, so build one
+    codec and reuse it. ``version`` restricts decoding to one format (None: either).
+    """
+
+    __slots__ = ("_keys", "_plans", "_secrets", "leeway", "require_exp", "salt", "version")
+
+    def __init__(
+        self,
+        secret: Secret,
+        *,
+        salt: str = "",
+        version: Version | None = None,
+        leeway: int = DEFAULT_LEEWAY,
+        require_exp: bool = False,
+    ) -> None:
+        if version not in (None, 4, 5):
+            raise ValueError("version: expected 4 (next-auth), 5 (Auth.js) or None (either)")
+        if not isinstance(salt, str):
+            raise TypeError("salt: expected str")
+        self._secrets = _secret_list(secret)
+        self.salt = salt
+        self.version: Version | None = version
+        self.leeway = leeway
+        self.require_exp = require_exp
+        self._keys: dict[tuple[int, Version, str], _Key] = {}
+        self._plans: dict[_Header, tuple[_Key, ...]] = {}
+
+    def _key(self, index: int, version: Version, enc: str) -> _Key:
+        slot = (index, version, enc)
+        key = self._keys.get(slot)
+        if key is None:
+            key = self._keys[slot] = _Key.make(self._secrets[index], self.salt, version, enc)
+        return key
+
+    def _candidates(self, header: _Header) -> tuple[_Key, ...]:
+        """Keys worth trying for this header, in next-auth's order (memoised per header)."""
+        keys = self._plans.get(header)
+        if keys is None:
+            keys = self._plan(header)
+            if len(self._plans) < _HEADER_CACHE_SIZE:
+                self._plans[header] = keys
+        return keys
+
+    def _plan(self, header: _Header) -> tuple[_Key, ...]:
+        version, enc, kid = self.version, header.enc, header.kid
+        count = len(self._secrets)
+        v4 = version in (None, 4) and enc == A256GCM and kid is None
+        v5 = version in (None, 5)
+        if version == 4 and not v4:
+            raise UnsupportedAlgorithmError(
+                "this is an Auth.js v5 token (A256CBC-HS512 or a kid); decode it with version=5 or None"
+            )
+        keys = [self._key(i, 4, enc) for i in range(count)] if v4 else []
+        if v5:
+            if kid is None:
+                keys.append(self._key(0, 5, enc))  # Auth.js tries only the first secret
+            else:
+                keys.extend(key for i in range(count) if (key := self._key(i, 5, enc)).kid == kid)
+        return tuple(keys)
+
+    def decode(self, token: str, *, now: float | None = None) -> dict[str, Any]:
+        """Decrypt and validate ``token``; return its claims or raise :class:`JWTError`."""
+        if not isinstance(token, str):
+            raise MalformedTokenError(f"token must be a str, not {type(token).__name__}")
+        if len(token) > MAX_TOKEN_LENGTH:
+            raise TokenTooLargeError(f"token is longer than {MAX_TOKEN_LENGTH} characters")
+        if not token.isascii():
+            raise MalformedTokenError("token contains non-ASCII characters")
+        parts = token.split(".")
+        if len(parts) != 5:
+            raise MalformedTokenError(f"a JWE has 5 segments, this token has {len(parts)}")
+        header_segment, encrypted_key, iv_segment, ciphertext_segment, tag_segment = parts
+        if encrypted_key:
+            raise UnsupportedAlgorithmError("token carries an encrypted key; next-auth uses alg 'dir'")
+        header = _parse_header(header_segment)
+        iv = _b64decode(iv_segment, "iv")
+        ciphertext = _b64decode(ciphertext_segment, "ciphertext")
+        tag = _b64decode(tag_segment, "tag")
+        gcm = header.enc == A256GCM
+        if len(iv) != (12 if gcm else 16) or len(tag) != (16 if gcm else 32):
+            raise MalformedTokenError(f"iv or tag has the wrong length for {header.enc}")
+        if not gcm and (not ciphertext or len(ciphertext) % 16):
+            raise MalformedTokenError("ciphertext is not a whole number of AES blocks")
+        aad = header_segment.encode("ascii")
+        for key in self._candidates(header):
+            plaintext = key.decrypt(aad, iv, ciphertext, tag)
+            if plaintext is not None:
+                break
+        else:
+            raise DecryptionError(
+                "token does not decrypt with the configured secret(s): check that the secret is the "
+                "Next.js app's NEXTAUTH_SECRET/AUTH_SECRET (and for Auth.js v5 that the salt is the "
+                "session cookie's name)"
+            )
+        claims = _parse_claims(plaintext)
+        _check_times(
+            claims,
+            now=int(time.time() if now is None else now),
+            leeway=self.leeway,
+            require_exp=self.require_exp,
+        )
+        return claims
+
+    def encode(
+        self,
+        payload: Mapping[str, Any],
+        *,
+        max_age: int = DEFAULT_MAX_AGE,
+        version: Version = 4,
+        now: float | None = None,
+    ) -> str:
+        """Encrypt ``payload`` as next-auth would, adding ``iat``, ``exp`` and ``jti``.
+
+        Uses the first secret. ``version=4`` writes dir + A256GCM; ``version=5``
+        writes dir + A256CBC-HS512 with the key's thumbprint as ``kid``.
+        """
+        if not isinstance(payload, Mapping):
+            raise TypeError(f"payload must be a mapping, not {type(payload).__name__}")
+        if isinstance(max_age, bool) or not isinstance(max_age, int):
+            raise TypeError("max_age must be an int (seconds)")
+        issued = int(time.time() if now is None else now)
+        claims = dict(payload)
+        claims["iat"] = issued
+        claims["exp"] = issued + max_age
+        claims["jti"] = str(uuid.uuid4())
+        plaintext = json.dumps(claims, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        if version == 4:
+            key = self._key(0, 4, A256GCM)
+            protected: dict[str, str] = {"alg": "dir", "enc": A256GCM}
+        elif version == 5:
+            key = self._key(0, 5, A256CBC_HS512)
+            protected = {"alg": "dir", "enc": A256CBC_HS512, "kid": str(key.kid)}
+        else:
+            raise ValueError("version: expected 4 (next-auth) or 5 (Auth.js)")
+        return jwe.encrypt_compact(protected, plaintext.encode("utf-8"), OctKey.import_key(key.raw), registry=_REGISTRY)
+
+
+def _secret_key(secret: Secret) -> str | bytes | tuple[str | bytes, ...]:
+    return secret if isinstance(secret, (str, bytes)) else tuple(secret)
+
+
+@functools.lru_cache(maxsize=_CODEC_CACHE_SIZE)
+def _codec(
+    secret: str | bytes | tuple[str | bytes, ...],
+    salt: str,
+    version: Version | None,
+    leeway: int,
+    require_exp: bool,
+) -> TokenCodec:
+    return TokenCodec(secret, salt=salt, version=version, leeway=leeway, require_exp=require_exp)
+
+
+def encode(
+    payload: Mapping[str, Any],
+    secret: Secret,
+    *,
+    salt: str = "",
+    max_age: int = DEFAULT_MAX_AGE,
+    version: Version = 4,
+    now: float | None = None,
+) -> str:
+    """Encode a session token exactly as next-auth ``encode()`` (v4) or Auth.js (v5) would.
+
+    For v5, ``salt`` must be the session cookie's name (e.g. ``authjs.session-token``).
+    """
+    return _codec(_secret_key(secret), salt, None, DEFAULT_LEEWAY, False).encode(
+        payload, max_age=max_age, version=version, now=now
+    )
+
+
+def decode(
+    token: str,
+    secret: Secret,
+    *,
+    salt: str = "",
+    version: Version | None = None,
+    leeway: int = DEFAULT_LEEWAY,
+    require_exp: bool = False,
+    now: float | None = None,
+) -> dict[str, Any]:
+    """Decode a next-auth (v4) or Auth.js (v5) session token and return its claims.
+
+    ``version=None`` accepts either format. With several secrets, all are tried
+    (for v5 tokens: the one whose thumbprint matches the ``kid``). Raises a
+    :class:`JWTError` subclass on any bad token.
+    """
+    return _codec(_secret_key(secret), salt, version, leeway, require_exp).decode(token, now=now)

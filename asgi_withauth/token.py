@@ -1,0 +1,316 @@
+"""``get_token``: next-auth's getToken for ASGI requests.
+
+The session token comes from next-auth's session cookie (chunked or not) or, when
+there is none, from ``Authorization: Bearer <token>``. It is decoded with the
+secret (option, else ``NEXTAUTH_SECRET``, else ``AUTH_SECRET``) or a custom hook.
+Absent or invalid tokens give None; only a missing secret raises.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+import os
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from dataclasses import dataclass
+from typing import Any, Final, Literal, TypeAlias, overload
+
+from starlette.requests import HTTPConnection
+
+from .cookies import (
+    SECURE_PREFIX,
+    SessionCookieError,
+    decode_uri_component,
+    parse_cookie_header,
+    read_session_cookie,
+    session_cookie_name,
+)
+from .errors import MissingSecretError
+from .jwt import DEFAULT_LEEWAY, MAX_TOKEN_LENGTH, JWTError, Secret, TokenCodec, Version
+
+__all__ = ["Conn", "DecodeHook", "TokenReader", "get_token", "resolve_secret"]
+
+logger = logging.getLogger("asgi_withauth")
+
+Conn: TypeAlias = "HTTPConnection | MutableMapping[str, Any]"
+"""A Starlette ``Request``/``HTTPConnection``/``WebSocket``, or a raw ASGI scope."""
+
+DecodeHook: TypeAlias = Callable[..., "Mapping[str, Any] | Awaitable[Mapping[str, Any] | None] | None"]
+"""Replaces the codec: called as ``hook(token=..., secret=..., salt=...)``, sync or async."""
+
+
+def resolve_secret(secret: Secret | None) -> Secret | None:
+    """The explicit secret, else ``NEXTAUTH_SECRET``, else ``AUTH_SECRET`` (empty counts as unset)."""
+    if secret:
+        return secret
+    return os.environ.get("NEXTAUTH_SECRET") or os.environ.get("AUTH_SECRET") or None
+
+
+def _env_secure() -> bool | None:
+    url = os.environ.get("NEXTAUTH_URL") or os.environ.get("AUTH_URL")
+    return url.startswith("https://") if url else None
+
+
+def scope_of(conn: Conn) -> MutableMapping[str, Any]:
+    """The ASGI scope behind a Starlette connection, or the scope itself."""
+    return conn.scope if isinstance(conn, HTTPConnection) else conn
+
+
+def request_headers(scope: Mapping[str, Any]) -> tuple[str, str | None]:
+    """The request's cookie header (repeats joined) and its first Authorization header."""
+    cookies: list[str] = []
+    authorization: str | None = None
+    for key, value in scope.get("headers") or ():
+        if key == b"cookie":
+            cookies.append(value.decode("latin-1"))
+        elif key == b"authorization" and authorization is None:
+            authorization = value.decode("latin-1")
+    return "; ".join(cookies), authorization
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of ``Bearer <token>``, percent-decoded; None when absent or malformed."""
+    if not authorization:
+        return None
+    parts = authorization.split(" ")
+    if len(parts) != 2 or parts[0] != "Bearer" or not parts[1]:
+        return None
+    return decode_uri_component(parts[1]) or None
+
+
+@dataclass(frozen=True, slots=True)
+class _Source:
+    """Where a token is looked for, and the (format, salt) pairs to decode it with, in order."""
+
+    cookie_name: str  # "" for the Authorization header
+    attempts: tuple[tuple[Version, str], ...]
+
+
+class TokenReader:
+    """Finds and decodes the session token of a request; build once, use per request.
+
+    ``secure_cookie`` None means: https ``NEXTAUTH_URL``/``AUTH_URL`` if set, else the
+    request's scheme. Secure requests only read ``__Secure-`` cookies; plain ones read
+    the plain name first and then the ``__Secure-`` one (behind a TLS-terminating proxy
+    the app sees http, and a ``__Secure-`` cookie can only have been set over https).
+    """
+
+    def __init__(
+        self,
+        *,
+        secret: Secret | None = None,
+        salt: str | None = None,
+        secure_cookie: bool | None = None,
+        cookie_name: str | None = None,
+        version: Version | None = None,
+        decode: DecodeHook | None = None,
+        leeway: int = DEFAULT_LEEWAY,
+        require_exp: bool = False,
+    ) -> None:
+        if version not in (None, 4, 5):
+            raise ValueError("version: expected 4 (next-auth), 5 (Auth.js) or None (either)")
+        self.secret = resolve_secret(secret)
+        self.decode_hook = decode
+        self.salt = salt
+        self.leeway = leeway
+        self.require_exp = require_exp
+        self.secure_cookie = secure_cookie if secure_cookie is not None else _env_secure()
+        versions: tuple[Version, ...] = (4, 5) if version is None else (version,)
+        self._cookies = {secure: self._cookie_sources(versions, cookie_name, secure) for secure in (False, True)}
+        self._bearer = {
+            secure: _Source(
+                "", tuple((v, self._salt(v, session_cookie_name(version=v, secure=secure))) for v in versions)
+            )
+            for secure in (False, True)
+        }
+        self._codecs: dict[tuple[Version, str], TokenCodec] = {}
+
+    @property
+    def configured(self) -> bool:
+        """Whether tokens can be decoded: a secret or a decode hook is set."""
+        return self.secret is not None or self.decode_hook is not None
+
+    def _salt(self, version: Version, cookie_name: str) -> str:
+        if self.salt is not None:
+            return self.salt
+        return "" if version == 4 else cookie_name
+
+    def _cookie_sources(
+        self, versions: tuple[Version, ...], cookie_name: str | None, secure: bool
+    ) -> tuple[_Source, ...]:
+        if cookie_name:
+            return (_Source(cookie_name, tuple((v, self._salt(v, cookie_name)) for v in versions)),)
+        names = [(v, session_cookie_name(version=v, secure=secure)) for v in versions]
+        if not secure:
+            names += [(v, SECURE_PREFIX + name) for v, name in names]
+        return tuple(_Source(name, ((v, self._salt(v, name)),)) for v, name in names)
+
+    def is_secure(self, scope: Mapping[str, Any]) -> bool:
+        """Whether this request uses the ``__Secure-`` cookie names."""
+        if self.secure_cookie is not None:
+            return self.secure_cookie
+        return scope.get("scheme") in ("https", "wss")
+
+    def find(self, scope: Mapping[str, Any]) -> tuple[str, _Source] | None:
+        """The raw token of the request and where it came from, or None."""
+        cookie_header, authorization = request_headers(scope)
+        secure = self.is_secure(scope)
+        if cookie_header:
+            cookies = parse_cookie_header(cookie_header)
+            for source in self._cookies[secure]:
+                try:
+                    value = read_session_cookie(cookies, source.cookie_name)
+                except SessionCookieError as exc:
+                    logger.debug("session cookie ignored: %s", exc)
+                    return None
+                if value is not None:
+                    return value, source
+        token = bearer_token(authorization)
+        if token is None:
+            return None
+        if len(token) > MAX_TOKEN_LENGTH:
+            logger.debug("bearer token ignored: longer than %d characters", MAX_TOKEN_LENGTH)
+            return None
+        return token, self._bearer[secure]
+
+    def _codec(self, version: Version, salt: str) -> TokenCodec:
+        codec = self._codecs.get((version, salt))
+        if codec is None:
+            if self.secret is None:
+                raise MissingSecretError()
+            codec = TokenCodec(
+                self.secret, salt=salt, version=version, leeway=self.leeway, require_exp=self.require_exp
+            )
+            self._codecs[(version, salt)] = codec  # bounded: at most 2 per cookie source
+        return codec
+
+    def decode_sync(self, token: str, source: _Source, *, now: float | None = None) -> dict[str, Any] | None:
+        """Decode with the built-in codec: the claims, or None (logged at debug level)."""
+        for version, salt in source.attempts:
+            try:
+                return self._codec(version, salt).decode(token, now=now)
+            except JWTError as exc:
+                logger.debug("session token rejected as v%d: %s: %s", version, type(exc).__name__, exc)
+        return None
+
+    async def decode(self, token: str, source: _Source) -> dict[str, Any] | None:
+        """Decode with the hook if one is set, else with the built-in codec."""
+        if self.decode_hook is None:
+            return self.decode_sync(token, source)
+        try:
+            result = self.decode_hook(token=token, secret=self.secret, salt=source.attempts[-1][1])
+            if inspect.isawaitable(result):
+                result = await result
+        except Exception as exc:
+            logger.debug("custom decode hook raised %s; treating the token as invalid", type(exc).__name__)
+            return None
+        if result is None:
+            return None
+        if not isinstance(result, Mapping):
+            logger.warning(
+                "custom decode hook returned %s; it must return a mapping of claims or None", type(result).__name__
+            )
+            return None
+        return dict(result)
+
+    async def read(self, scope: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The decoded token of the request, or None. Raises MissingSecretError if unconfigured."""
+        if not self.configured:
+            raise MissingSecretError()
+        found = self.find(scope)
+        if found is None:
+            return None
+        return await self.decode(*found)
+
+
+@functools.lru_cache(maxsize=32)
+def _reader(
+    secret: Secret | None,
+    salt: str | None,
+    secure_cookie: bool | None,
+    cookie_name: str | None,
+    version: Version | None,
+    decode: DecodeHook | None,
+    leeway: int,
+    require_exp: bool,
+    env: tuple[str | None, ...],  # part of the cache key: the environment's secret and URL
+) -> TokenReader:
+    return TokenReader(
+        secret=secret,
+        salt=salt,
+        secure_cookie=secure_cookie,
+        cookie_name=cookie_name,
+        version=version,
+        decode=decode,
+        leeway=leeway,
+        require_exp=require_exp,
+    )
+
+
+_ENV_NAMES: Final = ("NEXTAUTH_SECRET", "AUTH_SECRET", "NEXTAUTH_URL", "AUTH_URL")
+
+
+@overload
+async def get_token(
+    conn: Conn,
+    *,
+    secret: Secret | None = ...,
+    salt: str | None = ...,
+    secure_cookie: bool | None = ...,
+    cookie_name: str | None = ...,
+    version: Version | None = ...,
+    raw: Literal[False] = ...,
+    decode: DecodeHook | None = ...,
+    leeway: int = ...,
+    require_exp: bool = ...,
+) -> dict[str, Any] | None: ...
+
+
+@overload
+async def get_token(
+    conn: Conn,
+    *,
+    secret: Secret | None = ...,
+    salt: str | None = ...,
+    secure_cookie: bool | None = ...,
+    cookie_name: str | None = ...,
+    version: Version | None = ...,
+    raw: Literal[True],
+    decode: DecodeHook | None = ...,
+    leeway: int = ...,
+    require_exp: bool = ...,
+) -> str | None: ...
+
+
+async def get_token(
+    conn: Conn,
+    *,
+    secret: Secret | None = None,
+    salt: str | None = None,
+    secure_cookie: bool | None = None,
+    cookie_name: str | None = None,
+    version: Version | None = None,
+    raw: bool = False,
+    decode: DecodeHook | None = None,
+    leeway: int = DEFAULT_LEEWAY,
+    require_exp: bool = False,
+) -> dict[str, Any] | str | None:
+    """The decoded session token of a request (next-auth's ``getToken``), or None.
+
+    ``conn`` is a Starlette ``Request``/``HTTPConnection`` or an ASGI scope.
+    ``version`` picks the cookie names and format: 4 (``next-auth.session-token``),
+    5 (``authjs.session-token``) or None (both, v4 first). ``salt`` defaults to ""
+    for v4 and to the cookie name for v5. ``raw=True`` returns the token string
+    undecoded. ``decode`` replaces the codec. Raises
+    :class:`~asgi_withauth.errors.MissingSecretError` when no secret is configured.
+    """
+    if isinstance(secret, list):
+        secret = tuple(secret)
+    env = tuple(os.environ.get(name) for name in _ENV_NAMES)
+    reader = _reader(secret, salt, secure_cookie, cookie_name, version, decode, leeway, require_exp, env)
+    scope = scope_of(conn)
+    if raw:
+        found = reader.find(scope)
+        return None if found is None else found[0]
+    return await reader.read(scope)

@@ -1,0 +1,188 @@
+"""Talk to the real next-auth packages through ``interop/bridge.mjs``.
+
+One ``node`` process serves newline-delimited JSON requests (the ops are described in
+``interop/README.md``). Tests get it through the session-scoped ``nextauth_bridge``
+fixture, which skips when Node or ``interop/node_modules`` is missing (set
+``ASGI_WITHAUTH_REQUIRE_NODE=1`` to fail instead)::
+
+    def test_roundtrip(nextauth_bridge: NodeBridge) -> None:
+        jwt = nextauth_bridge.call("encode", version=4, token={"sub": "1"}, secret="s")
+        claims = nextauth_bridge.call("decode", version=4, token=jwt, secret="s")
+        assert claims["sub"] == "1"
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import json
+import os
+import queue
+import shutil
+import subprocess
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import pytest
+
+INTEROP_DIR = Path(__file__).resolve().parent.parent / "interop"
+BRIDGE_SCRIPT = INTEROP_DIR / "bridge.mjs"
+REQUIRE_NODE_ENV = "ASGI_WITHAUTH_REQUIRE_NODE"
+INSTALL_HINT = "run `npm ci --prefix interop` (needs Node >= 20 on PATH)"
+DEFAULT_TIMEOUT = 30.0
+
+# next-auth reads these for defaults. The bridge scrubs them too; a request opts in
+# with env={...}.
+_AUTH_ENV = ("NEXTAUTH_SECRET", "AUTH_SECRET", "NEXTAUTH_URL", "AUTH_URL", "VERCEL")
+
+
+class NodeBridgeError(Exception):
+    """The real package raised: ``str(err)`` is ``"<ErrorName>: <message>"``."""
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code  # e.g. jose's "ERR_JWT_EXPIRED", when the error has one
+
+
+class NodeBridgeProcessError(RuntimeError):
+    """The bridge process failed: could not start, died, timed out or spoke garbage."""
+
+
+class NodeBridge:
+    """A ``node interop/bridge.mjs`` process; ``call()`` starts it when needed."""
+
+    def __init__(self, node: str = "node", *, timeout: float = DEFAULT_TIMEOUT) -> None:
+        self.node = node
+        self.timeout = timeout
+        self._proc: subprocess.Popen[str] | None = None
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        self._stderr: collections.deque[str] = collections.deque(maxlen=50)
+        self._lock = threading.Lock()
+        self._next_id = 0
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def start(self) -> None:
+        if self.running:
+            return
+        self.close()
+        env = {k: v for k, v in os.environ.items() if k not in _AUTH_ENV}
+        try:
+            self._proc = subprocess.Popen(
+                [self.node, str(BRIDGE_SCRIPT)],
+                cwd=INTEROP_DIR,
+                env=env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                encoding="utf-8",
+                bufsize=1,
+            )
+        except OSError as exc:
+            raise NodeBridgeProcessError(f"cannot start {self.node}: {exc}") from exc
+        self._lines = queue.Queue()
+        self._stderr.clear()
+        stdout, stderr = self._proc.stdout, self._proc.stderr
+        assert stdout is not None
+        assert stderr is not None
+        threading.Thread(target=self._pump, args=(stdout, self._lines), daemon=True).start()
+        threading.Thread(target=self._drain, args=(stderr,), daemon=True).start()
+
+    def close(self, *, grace: float = 5.0) -> None:
+        """End the process: close its input, then kill it after ``grace`` seconds."""
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        if proc.stdin is not None:
+            with contextlib.suppress(OSError):
+                proc.stdin.close()  # the bridge exits at end of input
+        try:
+            proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+    def call(self, op: str, **params: Any) -> Any:
+        """Run ``op`` and return its result; NodeBridgeError if the package raised."""
+        with self._lock:
+            self.start()
+            proc = self._proc
+            assert proc is not None
+            assert proc.stdin is not None
+            self._next_id += 1
+            request_id = self._next_id
+            line = json.dumps({"op": op, **params, "id": request_id})
+            try:
+                proc.stdin.write(line + "\n")
+                proc.stdin.flush()
+                reply = self._lines.get(timeout=self.timeout)
+            except queue.Empty:
+                self.close(grace=0)
+                raise NodeBridgeProcessError(f"no reply to {op!r} within {self.timeout} s") from None
+            except OSError as exc:
+                raise NodeBridgeProcessError(f"bridge is gone ({exc}){self._stderr_tail()}") from exc
+            if reply is None:
+                self.close()
+                raise NodeBridgeProcessError(f"bridge exited while running {op!r}{self._stderr_tail()}")
+            try:
+                response = json.loads(reply)
+            except ValueError:
+                self.close()
+                raise NodeBridgeProcessError(f"not a JSON reply: {reply[:200]!r}") from None
+            if not isinstance(response, dict) or response.get("id") != request_id:
+                self.close()
+                raise NodeBridgeProcessError(f"reply out of step: {reply[:200]!r}")
+        if response.get("ok"):
+            return response.get("result")
+        raise NodeBridgeError(str(response.get("error")), response.get("code"))
+
+    @staticmethod
+    def _pump(stream: IO[str], lines: queue.Queue[str | None]) -> None:
+        for line in stream:
+            lines.put(line)
+        lines.put(None)
+
+    def _drain(self, stream: IO[str]) -> None:
+        for line in stream:
+            self._stderr.append(line.rstrip("\n"))
+
+    def _stderr_tail(self) -> str:
+        return ("\nnode stderr:\n" + "\n".join(self._stderr)) if self._stderr else ""
+
+
+def find_node_bridge() -> NodeBridge | None:
+    """A (not yet started) bridge, or None when node or interop/node_modules is missing.
+
+    With ASGI_WITHAUTH_REQUIRE_NODE=1 a missing piece raises RuntimeError instead.
+    """
+    node = shutil.which("node")
+    missing = []
+    if node is None:
+        missing.append("`node` is not on PATH")
+    if not (INTEROP_DIR / "node_modules").is_dir():
+        missing.append("interop/node_modules is missing")
+    if missing:
+        if os.environ.get(REQUIRE_NODE_ENV) == "1":
+            raise RuntimeError(f"{REQUIRE_NODE_ENV}=1 but {' and '.join(missing)}: {INSTALL_HINT}")
+        return None
+    assert node is not None
+    return NodeBridge(node)
+
+
+@pytest.fixture(scope="session")
+def nextauth_bridge() -> Iterator[NodeBridge]:
+    """The real next-auth v4/v5 behind a NodeBridge; skips the test when unavailable."""
+    bridge = find_node_bridge()
+    if bridge is None:
+        pytest.skip(f"next-auth interop bridge unavailable: {INSTALL_HINT}")
+    bridge.start()
+    try:
+        yield bridge
+    finally:
+        bridge.close()

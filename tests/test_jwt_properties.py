@@ -1,0 +1,102 @@
+"""Property tests: round trips, total rejection of junk, and agreement with joserfc."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from asgi_withauth import jwt
+from tests.reference import ReferenceRejected, reference_decode
+
+NOW = 1_800_000_000
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**53), max_value=2**53)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=12,
+)
+payloads = st.dictionaries(st.text(max_size=12), json_values, max_size=6)
+secrets = st.text(min_size=1, max_size=40) | st.binary(min_size=1, max_size=40)
+salts = st.text(max_size=30)
+versions = st.sampled_from([4, 5])
+
+
+def _same(a: Any, b: Any) -> bool:
+    return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@given(payload=payloads, secret=secrets, salt=salts, version=versions)
+def test_round_trip_any_json_object(payload: dict[str, Any], secret: str | bytes, salt: str, version: int) -> None:
+    payload = {k: v for k, v in payload.items() if k not in ("iat", "exp", "jti", "nbf")}
+    token = jwt.encode(payload, secret, salt=salt, version=version, now=NOW)  # type: ignore[arg-type]
+    claims = jwt.decode(token, secret, salt=salt, now=NOW)
+    assert _same({k: claims[k] for k in payload}, payload)
+    assert claims["exp"] == NOW + jwt.DEFAULT_MAX_AGE
+
+
+@settings(max_examples=400)
+@given(st.text(max_size=300))
+def test_decode_of_any_string_raises_only_jwterror(text: str) -> None:
+    with pytest.raises(jwt.JWTError):
+        jwt.decode(text, "secret")
+
+
+segment = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=+/ .", max_size=40)
+
+
+@settings(max_examples=300)
+@given(st.lists(segment, min_size=5, max_size=5))
+def test_decode_of_token_shaped_junk_raises_only_jwterror(parts: list[str]) -> None:
+    with pytest.raises(jwt.JWTError):
+        jwt.decode(".".join(parts), "secret")
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _agree(token: str, secret: str, salt: str, version: int) -> None:
+    """Our decode and joserfc's accept and reject the same tokens with the same claims."""
+    try:
+        ours: Any = jwt.decode(token, secret, salt=salt, version=version, now=NOW)  # type: ignore[arg-type]
+    except jwt.JWTError as exc:
+        ours = exc
+    try:
+        theirs: Any = reference_decode(token, secret, salt=salt, version=version, now=NOW)
+    except ReferenceRejected as exc:
+        theirs = exc
+    if isinstance(theirs, Exception):
+        assert isinstance(ours, jwt.JWTError), f"we accepted what joserfc rejects: {theirs}"
+    else:
+        assert not isinstance(ours, Exception), f"we rejected what joserfc accepts: {ours!r}"
+        assert _same(ours, theirs)
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    payload=payloads,
+    version=versions,
+    max_age=st.integers(min_value=-100_000, max_value=100_000),
+    position=st.integers(min_value=0),
+    replacement=st.sampled_from("AQgw_-9zZ.="),
+)
+def test_mutations_agree_with_joserfc(
+    payload: dict[str, Any], version: int, max_age: int, position: int, replacement: str
+) -> None:
+    salt = "" if version == 4 else "authjs.session-token"
+    token = jwt.encode(payload, "differential", salt=salt, version=version, max_age=max_age, now=NOW)  # type: ignore[arg-type]
+    _agree(token, "differential", salt, version)
+    index = position % len(token)
+    assume(token[index] != replacement)
+    _agree(token[:index] + replacement + token[index + 1 :], "differential", salt, version)
+    _agree(token[:index] + token[index + 1 :], "differential", salt, version)
