@@ -144,13 +144,15 @@ class NodeBridge:
 
     @staticmethod
     def _pump(stream: IO[str], lines: queue.Queue[str | None]) -> None:
-        for line in stream:
-            lines.put(line)
+        with stream:  # closed at end of output, so no pipe outlives the process
+            for line in stream:
+                lines.put(line)
         lines.put(None)
 
     def _drain(self, stream: IO[str]) -> None:
-        for line in stream:
-            self._stderr.append(line.rstrip("\n"))
+        with stream:
+            for line in stream:
+                self._stderr.append(line.rstrip("\n"))
 
     def _stderr_tail(self) -> str:
         return ("\nnode stderr:\n" + "\n".join(self._stderr)) if self._stderr else ""

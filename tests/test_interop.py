@@ -1,0 +1,202 @@
+"""Against the real next-auth: committed fixtures always, the live packages when Node is here.
+
+Fixtures come from ``npm run fixtures --prefix interop``; the live tests talk to
+``interop/bridge.mjs`` (next-auth 4.24.15 and 5.0.0-beta.32).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from asgi_withauth import get_token, jwt
+from asgi_withauth.cookies import chunk_session_cookie, clear_session_cookie
+from tests.nodebridge import NodeBridge, NodeBridgeError
+from tests.reference import reference_decode
+
+FIXTURES = Path(__file__).parent / "fixtures"
+CASES = json.loads((FIXTURES / "nextauth_tokens.json").read_text())["cases"]
+KEYS = json.loads((FIXTURES / "nextauth_keys.json").read_text())["keys"]
+EXPECTED_ERRORS = {
+    "expired": jwt.ExpiredTokenError,
+    "not_yet_valid": jwt.NotYetValidError,
+    "wrong_secret": jwt.DecryptionError,
+}
+CLAIMS = {"name": "Ada Lovelace", "email": "ada@example.com", "picture": "https://example.com/a.png", "sub": "u1"}
+UNICODE = {"name": "Zoë 🦊 \u2028", "nested": {"list": [1, 2.5, None, True, {"k": "v"}]}, "empty": {}}
+
+
+def http_scope(cookies: dict[str, str] | list[tuple[str, str]] | None = None, **headers: str) -> dict[str, Any]:
+    pairs = list(cookies.items()) if isinstance(cookies, dict) else list(cookies or [])
+    raw = [(k.lower().encode(), v.encode("latin-1")) for k, v in headers.items()]
+    if pairs:
+        raw.append((b"cookie", "; ".join(f"{n}={v}" for n, v in pairs).encode("latin-1")))
+    return {"type": "http", "scheme": "http", "path": "/", "headers": raw, "query_string": b""}
+
+
+def case_token(case: dict[str, Any]) -> str:
+    if "token" in case:
+        return str(case["token"])
+    cookies = case["cookies"]
+    return "".join(cookies[f"{case['cookie_name']}.{i}"] for i in range(len(cookies)))
+
+
+# ----------------------------------------------------------------- committed fixtures
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_fixture_tokens_decode_as_next_auth_says(case: dict[str, Any]) -> None:
+    token = case_token(case)
+    decode = case["decode_secret"]
+    if case["expect"] == "ok":
+        claims = jwt.decode(token, decode, salt=case["salt"], version=case["version"])
+        assert claims == case["claims"]
+        assert jwt.decode(token, decode, salt=case["salt"]) == case["claims"]  # format detected
+        if isinstance(decode, str):
+            assert reference_decode(token, decode, salt=case["salt"], version=case["version"]) == claims
+    else:
+        with pytest.raises(EXPECTED_ERRORS[case["expect"]]):
+            jwt.decode(token, decode, salt=case["salt"], version=case["version"])
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("case", [c for c in CASES if c["expect"] == "ok"], ids=lambda c: c["id"])
+async def test_fixture_cookies_read_by_get_token(case: dict[str, Any]) -> None:
+    cookies = case.get("cookies") or {case["cookie_name"]: case["token"]}
+    secure = case["cookie_name"].startswith("__Secure-")
+    scope = http_scope(dict(reversed(list(cookies.items()))))
+    scope["scheme"] = "https" if secure else "http"
+    salt = case["salt"] if case["salt"] not in ("", case["cookie_name"]) else None
+    token = await get_token(scope, secret=case["decode_secret"], salt=salt, version=case["version"])
+    assert token == case["claims"]
+
+
+@pytest.mark.parametrize("entry", KEYS, ids=lambda k: f"v{k['version']}-{k['enc']}-{k['salt'] or 'nosalt'}")
+def test_derived_keys_and_kids_match_next_auth(entry: dict[str, Any]) -> None:
+    key = jwt.derive_key(entry["secret"], salt=entry["salt"], version=entry["version"], enc=entry["enc"])
+    assert key.hex() == entry["key_hex"]
+    if entry["kid"] is not None:
+        assert jwt.key_id(key) == entry["kid"]
+
+
+# ----------------------------------------------------------------- live packages
+
+
+@pytest.mark.parametrize("version", [4, 5])
+@pytest.mark.parametrize("claims", [CLAIMS, UNICODE, {"blob": "z" * 12_000}], ids=["session", "unicode", "12kb"])
+def test_their_tokens_decode_in_ours(nextauth_bridge: NodeBridge, version: int, claims: dict[str, Any]) -> None:
+    salt = "" if version == 4 else "authjs.session-token"
+    token = nextauth_bridge.call("encode", version=version, token=claims, secret="live-secret", salt=salt)
+    ours = jwt.decode(token, "live-secret", salt=salt)
+    theirs = nextauth_bridge.call("decode", version=version, token=token, secret="live-secret", salt=salt)
+    assert ours == theirs
+    assert {k: ours[k] for k in claims} == claims
+
+
+@pytest.mark.parametrize("version", [4, 5])
+@pytest.mark.parametrize("claims", [CLAIMS, UNICODE, {"blob": "z" * 12_000}], ids=["session", "unicode", "12kb"])
+def test_our_tokens_decode_in_theirs(nextauth_bridge: NodeBridge, version: jwt.Version, claims: dict[str, Any]) -> None:
+    salt = "" if version == 4 else "__Secure-authjs.session-token"
+    token = jwt.encode({**claims, "nbf": 100}, "live-secret", salt=salt, version=version, max_age=3600)
+    theirs = nextauth_bridge.call("decode", version=version, token=token, secret="live-secret", salt=salt)
+    assert theirs == jwt.decode(token, "live-secret", salt=salt)
+    assert theirs["exp"] - theirs["iat"] == 3600
+
+
+def test_our_rotated_v5_tokens_decode_in_theirs(nextauth_bridge: NodeBridge) -> None:
+    salt = "authjs.session-token"
+    token = jwt.encode(CLAIMS, ["new", "old"], salt=salt, version=5)
+    assert nextauth_bridge.call("decode", version=5, token=token, secret=["old", "new"], salt=salt)["sub"] == "u1"
+
+
+@pytest.mark.parametrize("version", [4, 5])
+def test_both_reject_tampering_wrong_secret_and_expiry(nextauth_bridge: NodeBridge, version: jwt.Version) -> None:
+    salt = "" if version == 4 else "authjs.session-token"
+    token = jwt.encode(CLAIMS, "live-secret", salt=salt, version=version)
+    expired = jwt.encode(CLAIMS, "live-secret", salt=salt, version=version, max_age=-60)
+    parts = token.split(".")
+    tampered = ".".join([*parts[:3], ("A" if parts[3][0] != "A" else "B") + parts[3][1:], parts[4]])
+    for bad, secret in ((tampered, "live-secret"), (token, "other-secret"), (expired, "live-secret")):
+        with pytest.raises(NodeBridgeError):
+            nextauth_bridge.call("decode", version=version, token=bad, secret=secret, salt=salt)
+        with pytest.raises(jwt.JWTError):
+            jwt.decode(bad, secret, salt=salt)
+
+
+@pytest.mark.parametrize("version", [4, 5])
+@pytest.mark.parametrize("length", [10, 3933, 3934, 3936, 3937, 12_000])
+@pytest.mark.parametrize(
+    "existing",
+    [[], ["{n}"], ["{n}.0", "{n}.1", "{n}.2"], ["{n}.0", "other", "{n}"]],
+    ids=["none", "plain", "3", "mixed"],
+)
+def test_chunk_writes_match_session_store(
+    nextauth_bridge: NodeBridge, version: jwt.Version, length: int, existing: list[str]
+) -> None:
+    name = "next-auth.session-token" if version == 4 else "authjs.session-token"
+    names = [e.format(n=name) for e in existing]
+    value = ("abcdefghij" * (length // 10 + 1))[:length]
+    theirs = nextauth_bridge.call("chunk", version=version, name=name, value=value, existing=dict.fromkeys(names, "x"))
+    ours = chunk_session_cookie(name, value, existing=names, version=version)
+    assert [(w.name, w.value, w.clear) for w in ours] == [
+        (c["name"], c["value"], c["options"].get("maxAge") == 0) for c in theirs
+    ]
+
+
+@pytest.mark.parametrize("version", [4, 5])
+def test_clean_matches_session_store(nextauth_bridge: NodeBridge, version: int) -> None:
+    name = "next-auth.session-token" if version == 4 else "authjs.session-token"
+    existing = [f"{name}.0", "unrelated", name, f"{name}.1"]
+    theirs = nextauth_bridge.call("clean", version=version, name=name, existing=dict.fromkeys(existing, "x"))
+    assert [w.name for w in clear_session_cookie(name, existing=existing)] == [c["name"] for c in theirs]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("version", [4, 5])
+async def test_their_chunked_cookies_are_read_by_our_get_token(nextauth_bridge: NodeBridge, version: int) -> None:
+    name = "next-auth.session-token" if version == 4 else "authjs.session-token"
+    salt = "" if version == 4 else name
+    token = nextauth_bridge.call(
+        "encode", version=version, token={**CLAIMS, "blob": "q" * 9000}, secret="live-secret", salt=salt
+    )
+    chunks = nextauth_bridge.call("chunk", version=version, name=name, value=token)
+    assert len(chunks) >= 3
+    cookies = {c["name"]: c["value"] for c in chunks}
+    ours = await get_token(http_scope(cookies), secret="live-secret")
+    theirs = nextauth_bridge.call("getToken", version=version, cookies=cookies, headers={}, secret="live-secret")
+    assert ours == theirs
+    assert ours is not None
+    assert ours["blob"] == "q" * 9000
+
+
+GET_TOKEN_CASES: list[tuple[str, Any, dict[str, str]]] = [
+    ("plain cookie", lambda t: {"{n}": t}, {}),
+    ("bearer", lambda t: {}, {"authorization": "Bearer {t}"}),
+    ("bearer percent-encoded", lambda t: {}, {"authorization": "Bearer {pct}"}),
+    ("bearer malformed percent", lambda t: {}, {"authorization": "Bearer %E0%A4%A"}),
+    ("bearer lowercase scheme", lambda t: {}, {"authorization": "bearer {t}"}),
+    ("cookie beats bearer", lambda t: {"{n}": t}, {"authorization": "Bearer junk"}),
+    ("empty cookie falls back", lambda t: {"{n}": ""}, {"authorization": "Bearer {t}"}),
+    ("garbage cookie", lambda t: {"{n}": "garbage"}, {}),
+    ("nothing", lambda t: {}, {}),
+]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("version", [4, 5])
+@pytest.mark.parametrize(("label", "cookies", "headers"), GET_TOKEN_CASES, ids=[c[0] for c in GET_TOKEN_CASES])
+async def test_get_token_agrees_with_next_auth(
+    nextauth_bridge: NodeBridge, version: int, label: str, cookies: Any, headers: dict[str, str]
+) -> None:
+    name = "next-auth.session-token" if version == 4 else "authjs.session-token"
+    token = nextauth_bridge.call(
+        "encode", version=version, token=CLAIMS, secret="live-secret", salt="" if version == 4 else name
+    )
+    jar = {k.format(n=name): v for k, v in cookies(token).items()}
+    hdrs = {k: v.format(t=token, pct=token.replace(".", "%2E")) for k, v in headers.items()}
+    theirs = nextauth_bridge.call("getToken", version=version, cookies=jar, headers=hdrs, secret="live-secret")
+    ours = await get_token(http_scope(jar, **hdrs), secret="live-secret", version=version)  # type: ignore[arg-type]
+    assert ours == theirs, label
