@@ -129,3 +129,19 @@ def test_serialize_matches_next_auth_attributes() -> None:
 def test_serialize_refuses_header_injection(name: str, value: str) -> None:
     with pytest.raises(ValueError, match="cannot hold"):
         serialize_cookie(name, value)
+
+
+@given(st.text(max_size=400))
+def test_parse_cookie_header_takes_any_text(header: str) -> None:
+    cookies = parse_cookie_header(header)
+    assert all(isinstance(k, str) and k and isinstance(v, str) for k, v in cookies.items())
+    assert all(";" not in k and "=" not in k for k in cookies)
+
+
+@given(st.dictionaries(st.sampled_from([NAME, f"{NAME}.0", f"{NAME}.1", f"{NAME}.3", f"{NAME}x", "a"]), st.text()))
+def test_read_session_cookie_returns_a_value_or_raises_its_own_error(cookies: dict[str, str]) -> None:
+    try:
+        value = read_session_cookie(cookies, NAME)
+    except SessionCookieError:
+        return
+    assert value is None or isinstance(value, str)

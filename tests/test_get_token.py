@@ -6,12 +6,15 @@ import logging
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from starlette.requests import HTTPConnection, Request
 from starlette.websockets import WebSocket
 
-from asgi_withauth import MissingSecretError, get_token
+from asgi_withauth import MissingSecretError, TokenReader, get_token
 from asgi_withauth.cookies import chunk_session_cookie
 from asgi_withauth.jwt import encode
+from asgi_withauth.token import bearer_token
 
 pytestmark = pytest.mark.anyio
 
@@ -254,3 +257,19 @@ async def test_leeway_and_require_exp_options() -> None:
     token = encode(CLAIMS, SECRET, max_age=-10)
     assert await get_token(scope(cookie=f"{V4}={token}"), secret=SECRET) is not None
     assert await get_token(scope(cookie=f"{V4}={token}"), secret=SECRET, leeway=0) is None
+
+
+@given(cookie=st.text(max_size=300), authorization=st.text(max_size=300))
+def test_any_header_text_gives_a_token_or_none(cookie: str, authorization: str) -> None:
+    reader = TokenReader(secret=SECRET)
+    raw = scope()
+    raw["headers"] += [(b"cookie", cookie.encode("utf-8")), (b"authorization", authorization.encode("utf-8"))]
+    found = reader.find(raw)
+    if found is not None:
+        assert reader.decode_sync(*found) is None
+
+
+@given(st.text(max_size=200))
+def test_bearer_token_parser_never_raises(header: str) -> None:
+    token = bearer_token(header)
+    assert token is None or (token and header.startswith("Bearer "))
