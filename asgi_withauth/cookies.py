@@ -37,7 +37,6 @@ CHUNK_SIZES: Final[dict[Version, int]] = {4: 4096 - 163, 5: 4096 - 160}
 """Longest value next-auth writes into one cookie before chunking (v4: 3933, v5: 3936)."""
 
 _BAD_PERCENT: Final = re.compile(r"%(?![0-9A-Fa-f]{2})")
-_CHUNK_SUFFIX: Final = re.compile(r"0|[1-9][0-9]{0,3}")
 _COOKIE_NAME: Final = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _COOKIE_VALUE: Final = re.compile(r"[!#-+\--:<-\[\]-~]*")
 
@@ -101,8 +100,9 @@ def read_session_cookie(cookies: Mapping[str, str], name: str, *, max_length: in
     prefix = name + "."
     chunks: dict[int, str] = {}
     for key, chunk in cookies.items():
-        if key.startswith(prefix) and _CHUNK_SUFFIX.fullmatch(key, len(prefix)):
-            chunks[int(key[len(prefix) :])] = chunk
+        index = _chunk_index(key, prefix)
+        if index is not None:
+            chunks[index] = chunk
     if not chunks:
         return None
     if len(chunks) != max(chunks) + 1:
@@ -121,13 +121,19 @@ class CookieWrite:
     clear: bool
 
 
+def _chunk_index(key: str, prefix: str) -> int | None:
+    """N for a cookie named exactly ``<prefix>N`` (N canonical decimal, < 10000), else None."""
+    if not key.startswith(prefix):
+        return None
+    suffix = key[len(prefix) :]
+    if suffix.isascii() and suffix.isdigit() and len(suffix) <= 4 and (suffix == "0" or suffix[0] != "0"):
+        return int(suffix)
+    return None
+
+
 def _existing_chunk_names(name: str, existing: Iterable[str]) -> list[str]:
     prefix = name + "."
-    return [
-        key
-        for key in existing
-        if key == name or (key.startswith(prefix) and _CHUNK_SUFFIX.fullmatch(key, len(prefix)) is not None)
-    ]
+    return [key for key in existing if key == name or _chunk_index(key, prefix) is not None]
 
 
 def chunk_session_cookie(

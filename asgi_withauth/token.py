@@ -41,15 +41,22 @@ DecodeHook: TypeAlias = Callable[..., "Mapping[str, Any] | Awaitable[Mapping[str
 
 
 def resolve_secret(secret: Secret | None) -> Secret | None:
-    """The explicit secret, else ``NEXTAUTH_SECRET``, else ``AUTH_SECRET`` (empty counts as unset)."""
-    if secret:
-        return secret
+    """The explicit secret, else ``NEXTAUTH_SECRET``, else ``AUTH_SECRET``.
+
+    As in next-auth, an explicit empty secret is no secret and does not fall back to
+    the environment; an empty environment variable counts as unset.
+    """
+    if secret is not None:
+        return secret or None
     return os.environ.get("NEXTAUTH_SECRET") or os.environ.get("AUTH_SECRET") or None
 
 
 def _env_secure() -> bool | None:
+    """next-auth's default for secure cookies: an https NEXTAUTH_URL, or running on Vercel."""
     url = os.environ.get("NEXTAUTH_URL") or os.environ.get("AUTH_URL")
-    return url.startswith("https://") if url else None
+    if url:
+        return url.startswith("https://")
+    return True if os.environ.get("VERCEL") else None
 
 
 def scope_of(conn: Conn) -> MutableMapping[str, Any]:
@@ -248,7 +255,7 @@ def _reader(
     )
 
 
-_ENV_NAMES: Final = ("NEXTAUTH_SECRET", "AUTH_SECRET", "NEXTAUTH_URL", "AUTH_URL")
+_ENV_NAMES: Final = ("NEXTAUTH_SECRET", "AUTH_SECRET", "NEXTAUTH_URL", "AUTH_URL", "VERCEL")
 
 
 @overload

@@ -45,7 +45,7 @@ def v5_token(name: str = V5, **extra: Any) -> str:
 
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("NEXTAUTH_SECRET", "AUTH_SECRET", "NEXTAUTH_URL", "AUTH_URL"):
+    for name in ("NEXTAUTH_SECRET", "AUTH_SECRET", "NEXTAUTH_URL", "AUTH_URL", "VERCEL"):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -273,3 +273,15 @@ def test_any_header_text_gives_a_token_or_none(cookie: str, authorization: str) 
 def test_bearer_token_parser_never_raises(header: str) -> None:
     token = bearer_token(header)
     assert token is None or (token and header.startswith("Bearer "))
+
+
+async def test_an_explicit_empty_secret_is_no_secret_even_with_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEXTAUTH_SECRET", SECRET)
+    with pytest.raises(MissingSecretError):
+        await get_token(scope(cookie=f"{V4}={v4_token()}"), secret="")
+
+
+async def test_vercel_means_secure_cookies(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VERCEL", "1")
+    assert await get_token(scope(cookie=f"{V4}={v4_token()}"), secret=SECRET) is None
+    assert await get_token(scope(cookie=f"__Secure-{V4}={v4_token()}"), secret=SECRET) is not None
