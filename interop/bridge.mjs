@@ -6,6 +6,8 @@ import readline from "node:readline";
 import {
   lib, deriveKey, thumbprint, withEnv, scrubAuthEnv, quietLogger, NextRequest, versions,
 } from "./lib.mjs";
+import { middlewareOps } from "./ops_middleware.mjs";
+import { matcherOps } from "./ops_matcher.mjs";
 
 // stdout carries the protocol only: anything the packages log goes to stderr.
 const writeLine = (obj) => process.stdout.write(`${JSON.stringify(obj)}\n`);
@@ -86,6 +88,8 @@ const ops = {
   async versions() {
     return versions;
   },
+  ...middlewareOps, // withAuth (ops_middleware.mjs)
+  ...matcherOps, // Next.js middleware matchers (ops_matcher.mjs)
 };
 
 async function handle(line) {

@@ -198,5 +198,5 @@ async def test_get_token_agrees_with_next_auth(
     jar = {k.format(n=name): v for k, v in cookies(token).items()}
     hdrs = {k: v.format(t=token, pct=token.replace(".", "%2E")) for k, v in headers.items()}
     theirs = nextauth_bridge.call("getToken", version=version, cookies=jar, headers=hdrs, secret="live-secret")
-    ours = await get_token(http_scope(jar, **hdrs), secret="live-secret", version=version)  # type: ignore[arg-type]
+    ours = await get_token(http_scope(jar, **hdrs), secret="live-secret", version=4 if version == 4 else 5)
     assert ours == theirs, label

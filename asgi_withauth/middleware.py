@@ -1,0 +1,410 @@
+"""``WithAuth``: next-auth's ``withAuth`` as a pure ASGI middleware.
+
+Per request, in next-auth's order: match the path (``matcher``/``rules``; unmatched
+requests pass straight through, nothing decoded); skip the auth path, the sign-in and
+error pages, ``/_next`` and ``/favicon.ico`` (on segment boundaries); with no secret,
+redirect to the error page with ``error=Configuration``; decode the token (once, cached);
+call ``authorized(token, request)``; run the app with ``scope["nextauth"]["token"]``, or
+deny: a 307 to the sign-in page with a same-origin ``callbackUrl``, a 401/403 JSON
+response, or a response of your own. Anything that goes wrong on the way denies.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import logging
+import os
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final, Literal, TypeAlias
+from urllib.parse import urlsplit
+
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.websockets import WebSocket
+
+from .cache import TokenCache
+from .jwt import DEFAULT_LEEWAY, Secret, Version
+from .matcher import Matcher, MatcherSet, MatcherSpec, RequestFacts
+from .paths import MalformedPathError, path_forms, raw_route_path, under
+from .token import DecodeHook, TokenReader
+from .urls import callback_path, page_url, request_origin
+
+__all__ = ["AuthorizedCallback", "Deny", "Rule", "WithAuth"]
+
+logger = logging.getLogger("asgi_withauth")
+
+AuthorizedResult: TypeAlias = "bool | ASGIApp | None"
+AuthorizedCallback: TypeAlias = Callable[
+    [dict[str, Any] | None, HTTPConnection], "AuthorizedResult | Awaitable[AuthorizedResult]"
+]
+"""``authorized(token, request)``, sync or async. ``True`` allows; ``False`` and ``None``
+deny; a response (any ASGI app, e.g. a Starlette ``Response``) is sent as is; any other
+value denies and logs a warning."""
+
+Deny: TypeAlias = "Literal['redirect', 'status', 401, 403] | ASGIApp"
+"""What a denied request gets: ``"redirect"`` to the sign-in page (next-auth's behaviour),
+``"status"`` (401 without a token, 403 with one), a fixed 401 or 403, or your own ASGI app."""
+
+DEFAULT_SIGN_IN: Final = "/api/auth/signin"
+DEFAULT_ERROR: Final = "/api/auth/error"
+DEFAULT_AUTH_PATH: Final = "/api/auth"
+_PUBLIC_PREFIXES: Final = ("/_next", "/favicon.ico")
+_ALLOW: Final = object()
+_EVERY_PATH: Final = "(every path)"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One protected area: paths, who may enter, and what the others get.
+
+    Rules are tried in order and the first whose ``matcher`` matches applies.
+    ``authorized`` defaults to "has a valid token"; ``public=True`` lets matched
+    requests through unchecked; ``sign_in_page`` overrides the global one.
+    """
+
+    matcher: MatcherSpec
+    authorized: AuthorizedCallback | None = None
+    deny: Deny = "redirect"
+    sign_in_page: str | None = None
+    public: bool = False
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    index: int
+    matcher: Matcher | None  # None: every path, Next.js's default without config.matcher
+    rule: Rule
+
+
+def _has_token(token: dict[str, Any] | None, request: HTTPConnection) -> bool:
+    return token is not None
+
+
+def _pick(name: str, pythonic: Any, spelled: Any) -> Any:
+    if pythonic is not None and spelled is not None and pythonic != spelled:
+        raise TypeError(f"{name} is given twice, with different values; keep one")
+    return pythonic if pythonic is not None else spelled
+
+
+def _auth_path_from_env() -> str:
+    """The path of NEXTAUTH_URL (next-auth's ``parseUrl``: https:// assumed), else /api/auth."""
+    url = os.environ.get("NEXTAUTH_URL") or os.environ.get("AUTH_URL")
+    if not url:
+        return DEFAULT_AUTH_PATH
+    path = urlsplit(url if "://" in url else "https://" + url).path.rstrip("/")
+    return path or DEFAULT_AUTH_PATH
+
+
+class WithAuth:
+    """Protect an ASGI app the way next-auth's ``withAuth`` protects a Next.js app.
+
+    Options keep next-auth's names where users paste them (``pages``, ``callbacks``,
+    ``cookies``, ``jwt``, ``secret``) and have Pythonic equivalents (``sign_in_page``,
+    ``error_page``, ``authorized``, ``cookie_name``, ``decode``). See the README for all.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        matcher: MatcherSpec | None = None,
+        rules: Sequence[Rule] = (),
+        authorized: AuthorizedCallback | None = None,
+        deny: Deny = "redirect",
+        secret: Secret | None = None,
+        sign_in_page: str | None = None,
+        error_page: str | None = None,
+        auth_path: str | None = None,
+        cookie_name: str | None = None,
+        decode: DecodeHook | None = None,
+        salt: str | None = None,
+        version: Version | None = None,
+        secure_cookie: bool | None = None,
+        leeway: int = DEFAULT_LEEWAY,
+        require_exp: bool = False,
+        public_url: str | None = None,
+        trust_forwarded: bool = False,
+        allow_preflight: bool = True,
+        case_sensitive: bool = False,
+        cache_size: int = 1024,
+        pages: Mapping[str, str] | None = None,
+        callbacks: Mapping[str, Any] | None = None,
+        cookies: Mapping[str, Mapping[str, Any]] | None = None,
+        jwt: Mapping[str, Any] | None = None,
+    ) -> None:
+        pages = dict(pages or {})
+        self.app = app
+        self.sign_in_page: str = _pick("sign_in_page / pages['signIn']", sign_in_page, pages.get("signIn"))
+        self.sign_in_page = self.sign_in_page or DEFAULT_SIGN_IN
+        self.error_page: str = _pick("error_page / pages['error']", error_page, pages.get("error")) or DEFAULT_ERROR
+        self.auth_path = (auth_path or _auth_path_from_env()).rstrip("/") or "/"
+        self.public_url = public_url
+        self.trust_forwarded = trust_forwarded
+        self.allow_preflight = allow_preflight
+        self.case_sensitive = case_sensitive
+        self.reader = TokenReader(
+            secret=secret,
+            salt=salt,
+            secure_cookie=secure_cookie,
+            cookie_name=_pick(
+                "cookie_name / cookies['sessionToken']['name']",
+                cookie_name,
+                (cookies or {}).get("sessionToken", {}).get("name"),
+            ),
+            version=version,
+            decode=_pick("decode / jwt['decode']", decode, (jwt or {}).get("decode")),
+            leeway=leeway,
+            require_exp=require_exp,
+        )
+        self.cache = TokenCache(cache_size, leeway=leeway)
+        default_authorized = _pick(
+            "authorized / callbacks['authorized']", authorized, (callbacks or {}).get("authorized")
+        )
+        all_rules = list(rules)
+        if matcher is not None or not all_rules:
+            all_rules.append(Rule(matcher=matcher if matcher is not None else _EVERY_PATH, deny=deny))
+        self._rules = [
+            _Compiled(
+                i,
+                None if rule.matcher is _EVERY_PATH else Matcher(rule.matcher),
+                rule if rule.authorized else _with_authorized(rule, default_authorized),
+            )
+            for i, rule in enumerate(all_rules)
+        ]
+        self._index = MatcherSet([c.matcher for c in self._rules])
+        self._needs_facts = any(c.matcher is not None and c.matcher.needs_facts for c in self._rules)
+        self._sign_in_path = urlsplit(self.sign_in_page).path if not urlsplit(self.sign_in_page).netloc else None
+        self._error_path = urlsplit(self.error_page).path if not urlsplit(self.error_page).netloc else None
+        self._warned_unconfigured = False
+        if not self.reader.configured:
+            logger.warning(
+                "WithAuth has no secret: every protected request will be redirected to the error page. "
+                "Pass secret=... or set NEXTAUTH_SECRET (or AUTH_SECRET) to the Next.js app's secret."
+            )
+
+    # ------------------------------------------------------------------ ASGI
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        try:
+            forms = path_forms(scope, case_sensitive=self.case_sensitive)
+        except MalformedPathError as exc:
+            logger.debug("request refused: %s", exc)
+            await self._plain(scope, receive, send, 400, "Bad Request: malformed path")
+            return
+        try:
+            matched = self._matching_rules(scope, forms)
+        except Exception:
+            logger.exception("matching the request path failed; denying the request")
+            await self._plain(scope, receive, send, 403, "Forbidden")
+            return
+        if not matched or self._passes_unchecked(scope, forms, matched):
+            await self.app(scope, receive, send)
+            return
+        if not self.reader.configured:
+            await self._configuration_error(scope, receive, send)
+            return
+        outcome = await self._decide(scope, receive, send, matched)
+        if outcome is _ALLOW:
+            await self.app(scope, receive, send)
+        elif outcome is not None:
+            await outcome(scope, receive, send)
+
+    # ------------------------------------------------------------------ decisions
+
+    def _matching_rules(self, scope: Scope, forms: tuple[str, ...]) -> list[_Compiled]:
+        """The first matching rule of each path form (distinct, in rule order)."""
+        facts = RequestFacts.from_scope(scope) if self._needs_facts else None
+        first = self._index.first
+        if len(forms) == 1:
+            index = first(forms[0], facts)
+            return [] if index is None else [self._rules[index]]
+        found = {index for form in forms if (index := first(form, facts)) is not None}
+        return [self._rules[i] for i in sorted(found)]
+
+    def _passes_unchecked(self, scope: Scope, forms: tuple[str, ...], matched: list[_Compiled]) -> bool:
+        if all(c.rule.public for c in matched):
+            return True
+        if self.allow_preflight and _is_preflight(scope):
+            return True
+        root = scope.get("root_path") or ""
+        return all(
+            under(root + form, self.auth_path)
+            or form in (self._sign_in_path, self._error_path)
+            or any(under(form, prefix) for prefix in _PUBLIC_PREFIXES)
+            for form in forms
+        )
+
+    async def _decide(self, scope: Scope, receive: Receive, send: Send, matched: list[_Compiled]) -> Any:
+        """_ALLOW, or the ASGI app that answers a denied request."""
+        token: dict[str, Any] | None = None
+        try:
+            token = await self._token(scope)
+            conn: HTTPConnection = (
+                Request(scope, receive) if scope["type"] == "http" else WebSocket(scope, receive, send)
+            )
+            for compiled in matched:
+                if compiled.rule.public:
+                    continue
+                verdict = await _call_authorized(compiled.rule, token, conn)
+                if verdict is True:
+                    continue
+                if verdict is False or verdict is None:
+                    return self._denial(scope, compiled.rule, token)
+                if _redirects_to_itself(verdict, scope):
+                    logger.debug("authorized redirected to the current path; letting the request through")
+                    continue
+                return verdict
+        except Exception:
+            logger.exception("authorization failed with an exception; denying the request")
+            return self._denial(scope, matched[0].rule, token)
+        scope["nextauth"] = {"token": token}
+        return _ALLOW
+
+    async def _token(self, scope: Scope) -> dict[str, Any] | None:
+        found = self.reader.find(scope)
+        if found is None:
+            return None
+        raw, source = found
+        if self.reader.decode_hook is not None:
+            return await self.reader.decode(raw, source)
+        now = int(time.time())
+        claims = self.cache.get(raw, now)
+        if claims is None:
+            claims = self.reader.decode_sync(raw, source, now=now)
+            if claims is not None:
+                self.cache.put(raw, claims)
+        return claims
+
+    # ------------------------------------------------------------------ responses
+
+    def _denial(self, scope: Scope, rule: Rule, token: dict[str, Any] | None) -> ASGIApp:
+        deny = rule.deny
+        if scope["type"] == "websocket":
+            return _WebSocketDenial(403)
+        if deny == "redirect":
+            return self._sign_in_redirect(scope, rule.sign_in_page or self.sign_in_page)
+        if deny == "status":
+            return _status_response(401 if token is None else 403)
+        if deny == 401 or deny == 403:
+            return _status_response(deny)
+        return deny
+
+    def _origin(self, scope: Scope) -> str:
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers") or ()}
+        return request_origin(scope, headers, public_url=self.public_url, trust_forwarded=self.trust_forwarded)
+
+    def _sign_in_redirect(self, scope: Scope, page: str) -> ASGIApp:
+        root = scope.get("root_path") or ""
+        path = raw_route_path(scope)
+        query = (scope.get("query_string") or b"").decode("utf-8", "surrogateescape")
+        location = page_url(self._origin(scope), root, page, {"callbackUrl": callback_path(root, path, query)})
+        return _redirect(location)
+
+    async def _configuration_error(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not self._warned_unconfigured:
+            self._warned_unconfigured = True
+            logger.error(
+                "no secret configured: redirecting to the error page with error=Configuration. "
+                "Set NEXTAUTH_SECRET (or AUTH_SECRET), or pass secret=... to WithAuth."
+            )
+        if scope["type"] == "websocket":
+            await _WebSocketDenial(403)(scope, receive, send)
+            return
+        location = page_url(
+            self._origin(scope), scope.get("root_path") or "", self.error_page, {"error": "Configuration"}
+        )
+        await _redirect(location)(scope, receive, send)
+
+    async def _plain(self, scope: Scope, receive: Receive, send: Send, status: int, text: str) -> None:
+        if scope["type"] == "websocket":
+            await _WebSocketDenial(status)(scope, receive, send)
+            return
+        await _no_store(Response(text, status_code=status, media_type="text/plain"))(scope, receive, send)
+
+
+def _with_authorized(rule: Rule, authorized: AuthorizedCallback | None) -> Rule:
+    return Rule(
+        matcher=rule.matcher,
+        authorized=authorized or _has_token,
+        deny=rule.deny,
+        sign_in_page=rule.sign_in_page,
+        public=rule.public,
+    )
+
+
+async def _call_authorized(rule: Rule, token: dict[str, Any] | None, conn: HTTPConnection) -> Any:
+    assert rule.authorized is not None
+    verdict = rule.authorized(token, conn)
+    if inspect.isawaitable(verdict):
+        verdict = await verdict
+    if verdict is True or verdict is False or verdict is None or callable(verdict):
+        return verdict
+    logger.warning(
+        "authorized returned %s; return True or False (or a response). Denying the request.", type(verdict).__name__
+    )
+    return False
+
+
+def _redirects_to_itself(verdict: Any, scope: Scope) -> bool:
+    """Auth.js v5's loop guard: a returned redirect to the current path is not followed."""
+    if not isinstance(verdict, Response) or not 300 <= verdict.status_code < 400:
+        return False
+    location = verdict.headers.get("location")
+    return location is not None and urlsplit(location).path == (scope.get("root_path") or "") + scope.get("path", "")
+
+
+def _is_preflight(scope: Scope) -> bool:
+    if scope["type"] != "http" or scope.get("method") != "OPTIONS":
+        return False
+    return any(k == b"access-control-request-method" for k, _ in scope.get("headers") or ())
+
+
+def _no_store(response: Response) -> Response:
+    response.headers["cache-control"] = "no-store"
+    return response
+
+
+def _redirect(location: str) -> Response:
+    return _no_store(Response(status_code=307, headers={"location": location}))
+
+
+_STATUS_BODIES: Final = {
+    401: {"error": "unauthorized", "message": "Sign in first: this request carries no valid session."},
+    403: {"error": "forbidden", "message": "This session is not allowed to access this resource."},
+}
+
+
+def _status_response(status: int) -> Response:
+    response = Response(json.dumps(_STATUS_BODIES[status]), status_code=status, media_type="application/json")
+    if status == 401:
+        response.headers["www-authenticate"] = "Bearer"
+    return _no_store(response)
+
+
+class _WebSocketDenial:
+    """Refuse a websocket before accepting it: an HTTP response where the server offers
+    ``websocket.http.response``, else a close with code 1008 (policy violation)."""
+
+    def __init__(self, status: int) -> None:
+        self.status = status
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if "websocket.http.response" in (scope.get("extensions") or {}):
+            body = json.dumps(_STATUS_BODIES.get(self.status, {"error": "refused"})).encode()
+            await send(
+                {
+                    "type": "websocket.http.response.start",
+                    "status": self.status,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+                }
+            )
+            await send({"type": "websocket.http.response.body", "body": body})
+        else:
+            await send({"type": "websocket.close", "code": 1008})

@@ -1,0 +1,96 @@
+"""The URLs withAuth redirects to, built exactly as next-auth builds them.
+
+next-auth v4 redirects to ``new URL(basePath + signInPage, origin)`` and appends
+``callbackUrl = basePath + pathname + search`` with ``URLSearchParams``: the path and
+query are already percent-encoded by the URL parser and are form-encoded once more
+(a space in the query becomes ``%2520``). The ``callbackUrl`` we build is always a
+same-origin path: never ``//host``, never a backslash, never an absolute URL.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any, Final
+from urllib.parse import parse_qsl, quote, urlsplit
+
+from .paths import url_path
+
+__all__ = ["Origin", "callback_path", "form_encode", "page_url", "request_origin"]
+
+_HOST: Final = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?)+|\[[0-9A-Fa-f:.]+\]")
+_PORT: Final = re.compile(r"[0-9]{1,5}")
+_DEFAULT_PORTS: Final = {"http": "80", "https": "443"}
+# What the WHATWG URL parser leaves unencoded in a query (special schemes).
+_QUERY_SAFE: Final = "!$&()*+,;=:@/?%-._~[]\\^`{|}"
+
+Origin = str
+"""``scheme://host[:port]``, as ``URL.origin`` prints it."""
+
+
+def _origin(scheme: str, host: str) -> Origin | None:
+    scheme = {"ws": "http", "wss": "https"}.get(scheme, scheme)
+    if scheme not in _DEFAULT_PORTS:
+        return None
+    name, sep, port = host.rpartition(":") if not host.endswith("]") else (host, "", "")
+    if not sep:
+        name, port = host, ""
+    if not _HOST.fullmatch(name) or (port and (not _PORT.fullmatch(port) or int(port) > 65535)):
+        return None
+    name = name.lower()
+    if port == _DEFAULT_PORTS[scheme]:
+        port = ""
+    return f"{scheme}://{name}" + (f":{int(port)}" if port else "")
+
+
+def request_origin(
+    scope: Mapping[str, Any], headers: Mapping[str, str], *, public_url: str | None, trust_forwarded: bool
+) -> Origin:
+    """The origin redirects point at: ``public_url`` if set, else the request's own.
+
+    ``X-Forwarded-Proto``/``X-Forwarded-Host`` count only with ``trust_forwarded``.
+    A malformed ``Host`` falls back to the server's address, never into the URL.
+    """
+    if public_url:
+        parts = urlsplit(public_url)
+        return f"{parts.scheme}://{parts.netloc}"
+    scheme = str(scope.get("scheme") or "http")
+    host = headers.get("host", "")
+    if trust_forwarded:
+        scheme = headers.get("x-forwarded-proto", scheme).split(",")[0].strip() or scheme
+        host = headers.get("x-forwarded-host", host).split(",")[0].strip() or host
+    origin = _origin(scheme, host)
+    if origin is None:
+        server = scope.get("server") or ("localhost", None)
+        address = f"[{server[0]}]" if ":" in str(server[0]) else str(server[0])
+        origin = _origin(scheme, f"{address}:{server[1]}" if server[1] else address)
+    return origin or "http://localhost"
+
+
+def form_encode(text: str) -> str:
+    """``application/x-www-form-urlencoded`` as ``URLSearchParams`` writes it."""
+    return quote(text, safe="*").replace("%20", "+").replace("~", "%7E")
+
+
+def callback_path(root_path: str, raw_path: str, query: str) -> str:
+    """``basePath + pathname + search`` of the request, always a same-origin path.
+
+    ``raw_path`` and ``query`` are the bytes as sent, decoded as UTF-8 with
+    ``surrogateescape`` so that any byte is percent-encoded exactly once.
+    """
+    path = url_path(root_path + raw_path)
+    path = "/" + path.lstrip("/")  # never //host
+    return path + ("?" + quote(query, safe=_QUERY_SAFE, errors="surrogateescape") if query else "")
+
+
+def page_url(origin: Origin, root_path: str, page: str, params: Mapping[str, str]) -> str:
+    """``new URL(basePath + page, origin)`` with ``params`` appended via URLSearchParams."""
+    parts = urlsplit(page)
+    if parts.scheme and parts.netloc:
+        base = f"{parts.scheme}://{parts.netloc}{parts.path or '/'}"
+    else:
+        path = root_path + parts.path  # glued as next-auth does: `${basePath}${page}`
+        base = origin + url_path(path if path.startswith("/") else "/" + path)
+    pairs = [*parse_qsl(parts.query, keep_blank_values=True), *params.items()]
+    query = "&".join(f"{form_encode(k)}={form_encode(v)}" for k, v in pairs)
+    return f"{base}?{query}" if query else base

@@ -1,0 +1,74 @@
+"""A tiny in-process ASGI client: build a scope, run an app, collect what it sent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+
+@dataclass
+class Sent:
+    """What an app sent back for one request."""
+
+    messages: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def status(self) -> int:
+        start = self.messages[0]
+        return int(start["status"]) if "status" in start else 0
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {k.decode(): v.decode() for k, v in self.messages[0].get("headers", [])}
+
+    @property
+    def body(self) -> bytes:
+        return b"".join(m.get("body", b"") for m in self.messages[1:])
+
+
+def http_scope(
+    url: str = "http://testserver/",
+    *,
+    method: str = "GET",
+    headers: dict[str, str] | list[tuple[str, str]] | None = None,
+    root_path: str = "",
+    kind: str = "http",
+    raw_path: bytes | None = None,
+    extensions: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A scope as uvicorn builds it: ``path`` percent-decoded, ``raw_path`` as sent."""
+    parts = urlsplit(url)
+    raw = raw_path if raw_path is not None else (parts.path or "/").encode()
+    pairs = list(headers.items()) if isinstance(headers, dict) else list(headers or [])
+    return {
+        "type": kind,
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": parts.scheme,
+        "path": unquote(raw.decode("latin-1")),
+        "raw_path": raw,
+        "root_path": root_path,
+        "query_string": parts.query.encode(),
+        "headers": [(b"host", parts.netloc.encode()), *((k.lower().encode(), v.encode()) for k, v in pairs)],
+        "server": (parts.hostname, parts.port),
+        "client": ("127.0.0.1", 50000),
+        "extensions": extensions or {},
+    }
+
+
+async def run(app: Any, scope: dict[str, Any]) -> Sent:
+    """Call ``app`` once; the request body is empty, websockets get a connect message."""
+    sent = Sent()
+    first = {"type": "websocket.connect"} if scope["type"] == "websocket" else {"type": "http.request", "body": b""}
+    queue = [first]
+
+    async def receive() -> dict[str, Any]:
+        return queue.pop(0) if queue else {"type": "http.disconnect"}
+
+    async def send(message: Any) -> None:
+        sent.messages.append(dict(message))
+
+    await app(scope, receive, send)
+    return sent

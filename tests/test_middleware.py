@@ -1,0 +1,525 @@
+"""WithAuth: decisions, rules, denial modes, websockets, cache, and every way around it."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from starlette.responses import PlainTextResponse, RedirectResponse
+
+from asgi_withauth import Rule, WithAuth, jwt
+from asgi_withauth.matcher import MatcherSet
+from asgi_withauth.token import TokenReader
+from tests.asgi import http_scope, run
+
+pytestmark = pytest.mark.anyio
+
+SECRET = "middleware-secret"
+ADMIN = {"sub": "1", "role": "admin", "name": "Ada"}
+USER = {"sub": "2", "role": "user"}
+
+
+class Inner:
+    """The protected app: records what reached it."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        self.calls.append(scope)
+        if scope["type"] == "lifespan":
+            return
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.accept"})
+            await send({"type": "websocket.close", "code": 1000})
+            return
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+        await send({"type": "http.response.body", "body": b"inner"})
+
+    @property
+    def token(self) -> Any:
+        return self.calls[-1]["nextauth"]["token"]
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("NEXTAUTH_SECRET", "AUTH_SECRET", "NEXTAUTH_URL", "AUTH_URL", "VERCEL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def cookie(claims: dict[str, Any] | None = None, **encode: Any) -> dict[str, str]:
+    return {"cookie": f"next-auth.session-token={jwt.encode(claims or ADMIN, SECRET, **encode)}"}
+
+
+def callback_of(location: str) -> str:
+    return parse_qs(urlsplit(location).query)["callbackUrl"][0]
+
+
+# --------------------------------------------------------------------------- basics
+
+
+async def test_allowed_request_gets_the_token_in_scope() -> None:
+    inner = Inner()
+    sent = await run(WithAuth(inner, secret=SECRET), http_scope("http://app.test/dashboard", headers=cookie()))
+    assert sent.status == 200
+    assert inner.token["role"] == "admin"
+    assert inner.token["exp"] > inner.token["iat"]
+
+
+async def test_denied_request_is_redirected_like_with_auth() -> None:
+    inner = Inner()
+    sent = await run(WithAuth(inner, secret=SECRET), http_scope("http://app.test/dash?x=1 2", root_path=""))
+    assert sent.status == 307
+    assert sent.headers["location"] == "http://app.test/api/auth/signin?callbackUrl=%2Fdash%3Fx%3D1%25202"
+    assert sent.headers["cache-control"] == "no-store"
+    assert sent.body == b""
+    assert inner.calls == []
+
+
+async def test_root_path_plays_base_path() -> None:
+    scope = http_scope("http://127.0.0.1/custom-base-path/protected/pathA", root_path="/custom-base-path")
+    sent = await run(WithAuth(Inner(), secret=SECRET), scope)
+    assert sent.headers["location"] == (
+        "http://127.0.0.1/custom-base-path/api/auth/signin?callbackUrl=%2Fcustom-base-path%2Fprotected%2FpathA"
+    )
+
+
+async def test_unmatched_paths_pass_without_decoding(monkeypatch: pytest.MonkeyPatch) -> None:
+    def never(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("nothing may be decoded for an unmatched path")
+
+    monkeypatch.setattr(TokenReader, "find", never)
+    inner = Inner()
+    app = WithAuth(inner, secret=SECRET, matcher="/admin/:path*")
+    sent = await run(app, http_scope("http://app.test/public", headers=cookie()))
+    assert sent.status == 200
+    assert "nextauth" not in inner.calls[0]
+
+
+async def test_invalid_tokens_are_no_tokens() -> None:
+    app = WithAuth(Inner(), secret=SECRET)
+    token = jwt.encode(ADMIN, SECRET)
+    tampered = token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")
+    for header in (
+        cookie(max_age=-60),
+        {"cookie": f"next-auth.session-token={tampered}"},
+        {"cookie": f"next-auth.session-token={jwt.encode(ADMIN, 'other-secret')}"},
+        {"cookie": "next-auth.session-token=\x00junk"},
+        {"authorization": "Bearer %E0%A4%A"},
+    ):
+        assert (await run(app, http_scope("http://app.test/x", headers=header))).status == 307
+
+
+async def test_lifespan_and_other_scopes_pass_untouched() -> None:
+    inner = Inner()
+    scope = {"type": "lifespan", "asgi": {"version": "3.0"}}
+    await WithAuth(inner, secret=SECRET)(scope, None, None)  # type: ignore[arg-type]
+    assert inner.calls == [scope]
+
+
+# --------------------------------------------------------------------------- boundaries
+
+
+@pytest.mark.parametrize("path", ["/_nextfoo", "/favicon.ico.evil", "/api/authx", "/api/auth-admin/users"])
+async def test_public_prefixes_are_segments_not_string_prefixes(path: str) -> None:
+    assert (await run(WithAuth(Inner(), secret=SECRET), http_scope(f"http://app.test{path}"))).status == 307
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/auth", "/api/auth/session", "/_next/static/x.js", "/favicon.ico", "/api/auth/signin"]
+)
+async def test_next_auth_public_paths_pass(path: str) -> None:
+    inner = Inner()
+    assert (await run(WithAuth(inner, secret=SECRET), http_scope(f"http://app.test{path}"))).status == 200
+    assert "nextauth" not in inner.calls[0]
+
+
+async def test_nextauth_url_path_is_matched_on_segments(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEXTAUTH_URL", "https://example.com/a")
+    app = WithAuth(Inner(), secret=SECRET)
+    assert (await run(app, http_scope("http://app.test/admin"))).status == 307
+    assert (await run(app, http_scope("http://app.test/a/session"))).status == 200
+
+
+BYPASSES = [
+    ("/admin", None),
+    ("//admin", None),
+    ("/./admin", None),
+    ("/x/../admin", None),
+    ("/%61dmin", None),
+    ("/admin%2F..", None),
+    ("/admin/", None),
+    ("/ADMIN", None),
+    ("/admin;x", None),
+    ("/adm%69n/panel", None),
+    ("/x/..%2Fadmin", None),
+    ("/admin%2fpanel", None),
+    ("/x\\..\\admin", b"/x\\..\\admin"),
+    ("/admin%252F..", None),
+]
+
+
+@pytest.mark.parametrize(("path", "raw"), BYPASSES, ids=[p for p, _ in BYPASSES])
+async def test_no_encoding_of_a_protected_path_gets_through(path: str, raw: bytes | None) -> None:
+    inner = Inner()
+    app = WithAuth(inner, secret=SECRET, matcher=["/admin", "/admin/:path*"])
+    sent = await run(app, http_scope(f"http://app.test{path}", raw_path=raw))
+    assert sent.status == 307, path
+    assert inner.calls == []
+    assert (await run(app, http_scope(f"http://app.test{path}", raw_path=raw, headers=cookie()))).status == 200
+
+
+@pytest.mark.parametrize("raw", [b"/admin%00", b"/admin%0A", b"/admin%0d", b"/%C0%AFadmin", b"/admin%FF", b"/a%zz"])
+async def test_malformed_paths_are_400(raw: bytes) -> None:
+    inner = Inner()
+    sent = await run(WithAuth(inner, secret=SECRET), http_scope("http://app.test/", raw_path=raw))
+    assert sent.status == 400
+    assert inner.calls == []
+
+
+async def test_case_sensitive_policy_is_opt_in() -> None:
+    app = WithAuth(Inner(), secret=SECRET, matcher="/admin/:path*", case_sensitive=True)
+    assert (await run(app, http_scope("http://app.test/ADMIN"))).status == 200
+    assert (await run(app, http_scope("http://app.test/admin"))).status == 307
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        ("x-middleware-subrequest", "middleware:middleware:middleware:middleware:middleware"),
+        ("x-forwarded-proto", "https"),
+        ("x-forwarded-host", "evil.example"),
+        ("x-forwarded-prefix", "/api/auth"),
+        ("x-original-url", "/api/auth/session"),
+        ("x-rewrite-url", "/_next/static/x"),
+        ("x-nextauth-skip", "1"),
+    ],
+)
+async def test_no_header_turns_protection_off(header: tuple[str, str]) -> None:
+    sent = await run(WithAuth(Inner(), secret=SECRET), http_scope("http://app.test/admin", headers=[header]))
+    assert sent.status == 307
+    assert sent.headers["location"].startswith("http://app.test/")
+
+
+async def test_forwarded_headers_only_when_trusted() -> None:
+    headers = {"x-forwarded-proto": "https", "x-forwarded-host": "app.example.com"}
+    scope = http_scope("http://internal:8000/admin", headers=headers)
+    assert (await run(WithAuth(Inner(), secret=SECRET), scope)).headers["location"].startswith("http://internal:8000/")
+    trusted = WithAuth(Inner(), secret=SECRET, trust_forwarded=True)
+    assert (await run(trusted, scope)).headers["location"].startswith("https://app.example.com/")
+    public = WithAuth(Inner(), secret=SECRET, public_url="https://www.example.com")
+    assert (await run(public, scope)).headers["location"].startswith("https://www.example.com/")
+
+
+async def test_malformed_host_never_reaches_the_location() -> None:
+    scope = http_scope("http://app.test/admin", headers={"host": "evil.example/@x"})
+    scope["headers"] = [h for h in scope["headers"] if h[0] != b"host" or h[1] == b"evil.example/@x"]
+    location = (await run(WithAuth(Inner(), secret=SECRET), scope)).headers["location"]
+    assert urlsplit(location).hostname == "app.test"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b"//evil.example", b"///evil.example", b"/\\evil.example", b"/%2F%2Fevil.example", b"/%5C%5Cevil.example"],
+)
+async def test_callback_url_is_always_a_same_origin_path(raw: bytes) -> None:
+    sent = await run(WithAuth(Inner(), secret=SECRET), http_scope("http://app.test/", raw_path=raw))
+    callback = callback_of(sent.headers["location"])
+    assert callback.startswith("/")
+    assert not callback.startswith("//")
+    assert "\\" not in callback
+    assert urlsplit(callback).netloc == ""
+
+
+async def test_redirects_carry_no_token_material() -> None:
+    token = jwt.encode(USER, SECRET)
+    app = WithAuth(Inner(), secret=SECRET, authorized=lambda token, request: False)
+    sent = await run(app, http_scope("http://app.test/x", headers={"cookie": f"next-auth.session-token={token}"}))
+    assert sent.status == 307
+    for part in token.split("."):
+        if part:
+            assert part not in sent.headers["location"]
+            assert part.encode() not in sent.body
+    assert "set-cookie" not in sent.headers
+
+
+# --------------------------------------------------------------------------- authorized
+
+
+async def test_authorized_none_denies_even_with_a_token() -> None:
+    app = WithAuth(Inner(), secret=SECRET, callbacks={"authorized": lambda token, request: None})
+    assert (await run(app, http_scope("http://app.test/x", headers=cookie()))).status == 307
+
+
+@pytest.mark.parametrize("value", ["yes", 1, {"ok": True}, [1]])
+async def test_other_non_bool_values_deny_with_a_warning(value: Any, caplog: pytest.LogCaptureFixture) -> None:
+    app = WithAuth(Inner(), secret=SECRET, authorized=lambda token, request: value)
+    with caplog.at_level(logging.WARNING, logger="asgi_withauth"):
+        assert (await run(app, http_scope("http://app.test/x", headers=cookie()))).status == 307
+    assert "return True or False" in caplog.text
+
+
+async def test_async_authorized_sees_token_and_request() -> None:
+    seen: list[Any] = []
+
+    async def authorized(token: Any, request: Any) -> bool:
+        seen.append((token["role"], request.url.path, request.headers["x-test"]))
+        return True
+
+    app = WithAuth(Inner(), secret=SECRET, authorized=authorized)
+    scope = http_scope("http://app.test/x", headers={**cookie(), "x-test": "1"})
+    assert (await run(app, scope)).status == 200
+    assert seen == [("admin", "/x", "1")]
+
+
+async def test_exceptions_deny_never_500(caplog: pytest.LogCaptureFixture) -> None:
+    def boom(token: Any, request: Any) -> bool:
+        raise RuntimeError("callback bug")
+
+    def bad_hook(**_: Any) -> None:
+        raise ValueError("hook bug")
+
+    with caplog.at_level(logging.DEBUG, logger="asgi_withauth"):
+        sent = await run(WithAuth(Inner(), secret=SECRET, authorized=boom), http_scope("http://app.test/x"))
+        assert sent.status == 307
+        assert "Traceback" in caplog.text
+        assert "callback bug" in caplog.text
+        hooked = WithAuth(Inner(), jwt={"decode": bad_hook})
+        assert (await run(hooked, http_scope("http://app.test/x", headers=cookie()))).status == 307
+
+
+async def test_a_failing_matcher_denies(monkeypatch: pytest.MonkeyPatch) -> None:
+    app = WithAuth(Inner(), secret=SECRET, matcher="/admin/:path*")
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("matcher bug")
+
+    monkeypatch.setattr(MatcherSet, "first", broken)
+    sent = await run(app, http_scope("http://app.test/admin"))
+    assert sent.status == 403
+    assert b"matcher bug" not in sent.body
+
+
+async def test_authorized_may_return_a_response() -> None:
+    def authorized(token: Any, request: Any) -> Any:
+        return PlainTextResponse("teapot", status_code=418)
+
+    sent = await run(WithAuth(Inner(), secret=SECRET, authorized=authorized), http_scope("http://app.test/x"))
+    assert (sent.status, sent.body) == (418, b"teapot")
+
+
+async def test_redirect_to_the_current_path_is_not_followed() -> None:
+    inner = Inner()
+
+    def authorized(token: Any, request: Any) -> Any:
+        return RedirectResponse("/login", status_code=307) if token is None else True
+
+    app = WithAuth(inner, secret=SECRET, authorized=authorized)
+    assert (await run(app, http_scope("http://app.test/login"))).status == 200  # loop guard
+    elsewhere = await run(app, http_scope("http://app.test/x"))
+    assert (elsewhere.status, elsewhere.headers["location"]) == (307, "/login")
+
+
+# --------------------------------------------------------------------------- rules and denials
+
+
+def admin_only(token: Any, request: Any) -> bool:
+    return bool(token) and token.get("role") == "admin"
+
+
+def area_app(**options: Any) -> WithAuth:
+    return WithAuth(
+        Inner(),
+        secret=SECRET,
+        rules=[
+            Rule("/api/public/:path*", public=True),
+            Rule("/api/admin/:path*", authorized=admin_only, deny="status"),
+            Rule("/api/:path*", deny=401),
+            Rule("/admin/:path*", authorized=admin_only, sign_in_page="/admin-login"),
+            Rule("/teapot", deny=PlainTextResponse("no", status_code=418)),
+        ],
+        **options,
+    )
+
+
+async def test_rules_first_match_wins_with_their_own_denials() -> None:
+    app = area_app()
+    assert (await run(app, http_scope("http://app.test/api/public/x"))).status == 200
+    anonymous = await run(app, http_scope("http://app.test/api/admin/x"))
+    assert anonymous.status == 401
+    assert anonymous.headers["www-authenticate"] == "Bearer"
+    assert b'"unauthorized"' in anonymous.body
+    assert (await run(app, http_scope("http://app.test/api/admin/x", headers=cookie(USER)))).status == 403
+    assert (await run(app, http_scope("http://app.test/api/admin/x", headers=cookie(ADMIN)))).status == 200
+    assert (await run(app, http_scope("http://app.test/api/other"))).status == 401
+    admin = await run(app, http_scope("http://app.test/admin/x", headers=cookie(USER)))
+    assert admin.headers["location"].startswith("http://app.test/admin-login?callbackUrl=")
+    assert (await run(app, http_scope("http://app.test/teapot"))).status == 418
+    assert (await run(app, http_scope("http://app.test/elsewhere"))).status == 200  # no rule, no matcher
+
+
+async def test_forms_that_match_different_rules_must_pass_all_of_them() -> None:
+    app = area_app()
+    sneaky = await run(app, http_scope("http://app.test/api/public/../admin/users", headers=cookie(USER)))
+    assert sneaky.status == 403
+
+
+async def test_one_decode_per_request_whatever_the_rules(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    real = TokenReader.decode_sync
+
+    def counting(self: TokenReader, token: str, source: Any, *, now: float | None = None) -> Any:
+        calls.append(token)
+        return real(self, token, source, now=now)
+
+    monkeypatch.setattr(TokenReader, "decode_sync", counting)
+    rules = [Rule(f"/area{i}/:path*") for i in range(50)] + [Rule("/x/:path*"), Rule("/y/:path*")]
+    app = WithAuth(Inner(), secret=SECRET, rules=rules, cache_size=0)
+    assert (await run(app, http_scope("http://app.test/x/../y/z", headers=cookie()))).status == 200
+    assert len(calls) == 1
+
+
+async def test_has_and_missing_conditions() -> None:
+    app = WithAuth(
+        Inner(),
+        secret=SECRET,
+        matcher=[{"source": "/beta/:path*", "has": [{"type": "header", "key": "x-beta", "value": "on"}]}],
+    )
+    assert (await run(app, http_scope("http://app.test/beta/x"))).status == 200
+    assert (await run(app, http_scope("http://app.test/beta/x", headers={"x-beta": "on"}))).status == 307
+
+
+async def test_cors_preflight_passes_by_default_and_can_be_denied() -> None:
+    preflight = http_scope(
+        "http://app.test/api/data",
+        method="OPTIONS",
+        headers={"origin": "https://front.example", "access-control-request-method": "POST"},
+    )
+    assert (await run(WithAuth(Inner(), secret=SECRET), preflight)).status == 200
+    assert (await run(WithAuth(Inner(), secret=SECRET, allow_preflight=False), preflight)).status == 307
+    plain_options = http_scope("http://app.test/api/data", method="OPTIONS")
+    assert (await run(WithAuth(Inner(), secret=SECRET), plain_options)).status == 307
+
+
+# --------------------------------------------------------------------------- configuration
+
+
+async def test_no_secret_redirects_to_the_error_page(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="asgi_withauth"):
+        app = WithAuth(Inner(), pages={"error": "/oops"})
+        sent = await run(app, http_scope("http://app.test/x?y=1"))
+        await run(app, http_scope("http://app.test/x"))
+    assert sent.headers["location"] == "http://app.test/oops?error=Configuration"
+    assert caplog.text.count("NEXTAUTH_SECRET") == 2  # at start-up, then once on the first request
+    assert (await run(app, http_scope("http://app.test/api/auth/session"))).status == 200
+
+
+async def test_conflicting_spellings_are_refused() -> None:
+    with pytest.raises(TypeError, match="given twice"):
+        WithAuth(Inner(), secret=SECRET, sign_in_page="/a", pages={"signIn": "/b"})
+    with pytest.raises(ValueError, match="matcher"):
+        WithAuth(Inner(), secret=SECRET, matcher="no-leading-slash")
+
+
+async def test_next_auth_spellings_are_accepted() -> None:
+    seen: list[str] = []
+
+    def decode(*, token: str, secret: Any, salt: str) -> dict[str, Any]:
+        seen.append(token)
+        return {"sub": token}
+
+    app = WithAuth(
+        Inner(),
+        secret=SECRET,
+        pages={"signIn": "/login", "error": "/oops"},
+        cookies={"sessionToken": {"name": "sid"}},
+        jwt={"decode": decode},
+        callbacks={"authorized": lambda token, request: token is not None and token["sub"] == "t"},
+    )
+    assert (await run(app, http_scope("http://app.test/x", headers={"cookie": "sid=t"}))).status == 200
+    assert seen == ["t"]
+    denied = await run(app, http_scope("http://app.test/x", headers={"cookie": "sid=u"}))
+    assert denied.headers["location"] == "http://app.test/login?callbackUrl=%2Fx"
+
+
+# --------------------------------------------------------------------------- cache
+
+
+async def test_warm_cache_skips_decryption_but_still_honours_exp(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    real = TokenReader.decode_sync
+
+    def counting(self: TokenReader, token: str, source: Any, *, now: float | None = None) -> Any:
+        calls.append(token)
+        return real(self, token, source, now=now)
+
+    monkeypatch.setattr(TokenReader, "decode_sync", counting)
+    now = 1_800_000_000
+    monkeypatch.setattr(time, "time", lambda: now)
+    app = WithAuth(Inner(), secret=SECRET)
+    headers = cookie(max_age=60, now=now)
+    for _ in range(5):
+        assert (await run(app, http_scope("http://app.test/x", headers=headers))).status == 200
+    assert len(calls) == 1
+    now += 60 + 15
+    assert (await run(app, http_scope("http://app.test/x", headers=headers))).status == 307
+
+
+async def test_cache_off_decodes_every_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    real = TokenReader.decode_sync
+
+    def counting(self: TokenReader, token: str, source: Any, *, now: float | None = None) -> Any:
+        calls.append(token)
+        return real(self, token, source, now=now)
+
+    monkeypatch.setattr(TokenReader, "decode_sync", counting)
+    app = WithAuth(Inner(), secret=SECRET, cache_size=0)
+    for _ in range(3):
+        await run(app, http_scope("http://app.test/x", headers=cookie()))
+    assert len(calls) == 3
+
+
+async def test_cached_tokens_are_not_shared_between_requests() -> None:
+    def mutate(token: Any, request: Any) -> bool:
+        token["role"] = "hacked"
+        return True
+
+    inner = Inner()
+    app = WithAuth(inner, secret=SECRET, authorized=mutate)
+    headers = cookie()
+    await run(app, http_scope("http://app.test/x", headers=headers))
+    checker = WithAuth(inner, secret=SECRET)
+    checker.cache = app.cache
+    await run(checker, http_scope("http://app.test/x", headers=headers))
+    assert inner.token["role"] == "admin"
+
+
+# --------------------------------------------------------------------------- websockets
+
+
+async def test_websocket_allowed_gets_the_token() -> None:
+    inner = Inner()
+    scope = http_scope("ws://app.test/ws", kind="websocket", headers=cookie())
+    sent = await run(WithAuth(inner, secret=SECRET), scope)
+    assert sent.messages[0]["type"] == "websocket.accept"
+    assert inner.token["sub"] == "1"
+
+
+async def test_websocket_denied_before_accept_with_http_response() -> None:
+    inner = Inner()
+    scope = http_scope("ws://app.test/ws", kind="websocket", extensions={"websocket.http.response": {}})
+    sent = await run(WithAuth(inner, secret=SECRET), scope)
+    assert sent.messages[0]["type"] == "websocket.http.response.start"
+    assert sent.messages[0]["status"] == 403
+    assert inner.calls == []
+
+
+async def test_websocket_denied_with_close_1008_without_the_extension() -> None:
+    inner = Inner()
+    sent = await run(WithAuth(inner, secret=SECRET), http_scope("ws://app.test/ws", kind="websocket"))
+    assert sent.messages == [{"type": "websocket.close", "code": 1008}]
+    assert inner.calls == []

@@ -1,0 +1,194 @@
+"""Path forms, redirect URLs and callbackUrl encoding."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from asgi_withauth.cache import TokenCache
+from asgi_withauth.paths import MalformedPathError, normalize_path, path_forms, route_path, under
+from asgi_withauth.urls import callback_path, form_encode, page_url, request_origin
+
+
+def scope(path: str, raw: bytes | None = None, root: str = "") -> dict[str, Any]:
+    return {"type": "http", "path": path, "raw_path": raw, "root_path": root, "headers": []}
+
+
+@pytest.mark.parametrize(
+    ("path", "raw", "expected"),
+    [
+        ("/admin", b"/admin", {"/admin"}),
+        ("//admin", b"//admin", {"//admin", "/admin"}),
+        ("/./admin", b"/./admin", {"/./admin", "/admin"}),
+        ("/x/../admin", b"/x/../admin", {"/x/../admin", "/admin"}),
+        ("/%61dmin", b"/%2561dmin", {"/%61dmin", "/%2561dmin", "/admin"}),
+        ("/admin/..", b"/admin%2F..", {"/admin/..", "/admin%2F..", "/admin%2f..", "/"}),
+        ("/_next/x", b"/%5Fnext/x", {"/_next/x", "/%5Fnext/x", "/%5fnext/x"}),
+        ("/public/../protected", b"/public/%2e%2e/protected", {"/public/../protected", "/protected"}),
+        ("/admin/", b"/admin/", {"/admin/", "/admin"}),
+        ("/ADMIN", b"/ADMIN", {"/ADMIN", "/admin"}),
+        ("/admin;x", b"/admin;x", {"/admin;x", "/admin"}),
+        ("/a\\..\\admin", b"/a\\..\\admin", {"/a\\..\\admin", "/admin", "/a\\..\\admin".lower()}),
+    ],
+)
+def test_forms_include_the_normalised_path(path: str, raw: bytes, expected: set[str]) -> None:
+    forms = path_forms(scope(path, raw))
+    assert forms[0] == path
+    assert set(forms) == expected
+
+
+def test_case_sensitive_policy_keeps_case() -> None:
+    assert path_forms(scope("/ADMIN", b"/ADMIN"), case_sensitive=True) == ("/ADMIN",)
+
+
+@pytest.mark.parametrize(
+    ("path", "raw"),
+    [
+        ("/admin\x00", b"/admin%00"),
+        ("/admin\n", b"/admin%0A"),
+        ("/admin\r", b"/admin%0d"),
+        ("/\ufffd\ufffdadmin", b"/%C0%AFadmin"),  # overlong '/'
+        ("/\ufffd", b"/%FF"),
+        ("/x", b"/x%zz"),
+        ("/a%0a", b"/a%250a"),  # decodes to a newline on the second round
+    ],
+)
+def test_malformed_paths_are_refused(path: str, raw: bytes) -> None:
+    with pytest.raises(MalformedPathError):
+        path_forms(scope(path, raw))
+
+
+def test_route_path_strips_root_path_on_a_boundary() -> None:
+    assert route_path(scope("/base/x", root="/base")) == "/x"
+    assert route_path(scope("/base", root="/base")) == "/"
+    assert route_path(scope("/baseball", root="/base")) == "/baseball"
+    assert route_path(scope("/x", root="/base")) == "/x"
+
+
+def test_under_is_segment_bounded() -> None:
+    assert under("/api/auth", "/api/auth")
+    assert under("/api/auth/session", "/api/auth")
+    assert not under("/api/authx", "/api/auth")
+    assert not under("/api/auth-admin/users", "/api/auth")
+    assert not under("/_nextfoo", "/_next")
+    assert not under("/favicon.ico.evil", "/favicon.ico")
+
+
+@given(st.text(alphabet="/.%2e5cFa\\;", max_size=30))
+def test_normalised_paths_are_canonical(path: str) -> None:
+    try:
+        normalized = normalize_path("/" + path)
+    except (MalformedPathError, UnicodeDecodeError):
+        return
+    assert normalized.startswith("/")
+    assert "//" not in normalized
+    assert "/./" not in normalized + "/"
+    assert "/../" not in normalized + "/"
+    assert normalize_path(normalized) == normalized or "%" in normalized
+
+
+# ----------------------------------------------------------------------------- URLs
+
+
+def test_form_encode_matches_url_search_params() -> None:
+    assert form_encode("/a b?c=d&e~f*g") == "%2Fa+b%3Fc%3Dd%26e%7Ef*g"
+    assert form_encode("%20") == "%2520"
+
+
+def test_callback_path_is_base_path_path_and_query() -> None:
+    assert callback_path("/custom-base-path", "/protected/pathA", "") == "/custom-base-path/protected/pathA"
+    assert callback_path("", "/a", "q=a%20b&x") == "/a?q=a%20b&x"
+    assert callback_path("", "/caf\u00e9", "") == "/caf%C3%A9"
+    assert callback_path("", "/x/../admin", "") == "/admin"
+    assert callback_path("", "/a b", "q=<\"'>") == "/a%20b?q=%3C%22%27%3E"
+
+
+@pytest.mark.parametrize(
+    "path", ["//evil.example", "///evil.example", "\\\\evil.example", "/\\evil.example", "/..//evil"]
+)
+def test_callback_path_never_leaves_the_origin(path: str) -> None:
+    result = callback_path("", path, "")
+    assert result.startswith("/")
+    assert not result.startswith("//")
+    assert "\\" not in result
+
+
+def test_page_url_appends_like_url_search_params() -> None:
+    origin = "http://127.0.0.1"
+    assert (
+        page_url(origin, "/custom-base-path", "/api/auth/signin", {"callbackUrl": "/custom-base-path/protected/pathA"})
+        == "http://127.0.0.1/custom-base-path/api/auth/signin?callbackUrl=%2Fcustom-base-path%2Fprotected%2FpathA"
+    )
+    assert page_url(origin, "", "/login?from=x", {"callbackUrl": "/a"}) == f"{origin}/login?from=x&callbackUrl=%2Fa"
+    assert (
+        page_url(origin, "/base", "https://auth.example.com/login", {"callbackUrl": "/a"})
+        == "https://auth.example.com/login?callbackUrl=%2Fa"
+    )
+    assert (
+        page_url(origin, "", "/api/auth/error", {"error": "Configuration"})
+        == f"{origin}/api/auth/error?error=Configuration"
+    )
+
+
+@pytest.mark.parametrize(
+    ("scheme", "host", "expected"),
+    [
+        ("http", "127.0.0.1", "http://127.0.0.1"),
+        ("http", "127.0.0.1:80", "http://127.0.0.1"),
+        ("https", "App.Example.com:8443", "https://app.example.com:8443"),
+        ("https", "app.example.com:443", "https://app.example.com"),
+        ("ws", "[::1]:8000", "http://[::1]:8000"),
+        ("http", "evil.example/path", "http://10.0.0.1:8000"),
+        ("http", "a@evil.example", "http://10.0.0.1:8000"),
+        ("http", "", "http://10.0.0.1:8000"),
+        ("http", "host:99999", "http://10.0.0.1:8000"),
+    ],
+)
+def test_request_origin(scheme: str, host: str, expected: str) -> None:
+    raw = {"scheme": scheme, "server": ("10.0.0.1", 8000)}
+    assert request_origin(raw, {"host": host}, public_url=None, trust_forwarded=False) == expected
+
+
+def test_forwarded_headers_only_when_trusted() -> None:
+    raw = {"scheme": "http", "server": ("10.0.0.1", 8000)}
+    headers = {"host": "internal:8000", "x-forwarded-proto": "https", "x-forwarded-host": "app.example.com"}
+    assert request_origin(raw, headers, public_url=None, trust_forwarded=False) == "http://internal:8000"
+    assert request_origin(raw, headers, public_url=None, trust_forwarded=True) == "https://app.example.com"
+    assert request_origin(raw, headers, public_url="https://public.example/x", trust_forwarded=True) == (
+        "https://public.example"
+    )
+
+
+# ----------------------------------------------------------------------------- cache
+
+
+def test_cache_honours_exp_and_bounds() -> None:
+    cache = TokenCache(2, leeway=15)
+    cache.put("a", {"exp": 100})
+    assert cache.get("a", 114) == {"exp": 100}
+    assert cache.get("a", 115) is None
+    assert len(cache) == 0
+    cache.put("b", {})
+    cache.put("c", {})
+    cache.get("b", 0)
+    cache.put("d", {})
+    assert cache.get("c", 0) is None  # least recently used went first
+    assert cache.get("b", 0) == {}
+
+
+def test_cache_hands_out_copies() -> None:
+    cache = TokenCache(4)
+    cache.put("a", {"role": "user"})
+    got = cache.get("a", 0)
+    assert got is not None
+    got["role"] = "admin"
+    assert cache.get("a", 0) == {"role": "user"}
+
+
+def test_cache_size_zero_disables() -> None:
+    cache = TokenCache(0)
+    cache.put("a", {})
+    assert cache.get("a", 0) is None
