@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from asgi_withauth import jsregex
 from asgi_withauth import matcher as matcher_module
 from asgi_withauth.matcher import Matcher, RequestFacts, compile_source, next_regexp
 from tests.nodebridge import NodeBridge, NodeBridgeError
@@ -393,11 +394,11 @@ def test_compile_source_matches_path_to_regexp(nextauth_bridge: NodeBridge) -> N
         if reply["npm"] is not None:  # path-to-regexp itself agrees with Next's wrapper when it works
             assert reply["npm"] == reply["next"], source
         assert reply["next"] is not None, (source, reply["nextError"])
-        route, _ = matcher_module._path_regexp(matcher_module._utf16(source))
+        route, _ = matcher_module._path_regexp(jsregex.utf16(source))
         js = matcher_module._js_source(route).encode("utf-16-le", "surrogatepass").decode("utf-16-le")
         assert js == reply["next"], source
         pattern = compile_source(source)
-        assert [pattern.fullmatch(matcher_module._utf16(p)) is not None for p in PTR_PATHS] == reply["matches"], source
+        assert [pattern.fullmatch(jsregex.utf16(p)) is not None for p in PTR_PATHS] == reply["matches"], source
 
 
 def test_compile_source_rejects_what_next_rejects(nextauth_bridge: NodeBridge) -> None:
@@ -529,7 +530,7 @@ def test_class_escapes_and_dot_match_javascript_on_every_code_unit(nextauth_brid
     patterns = ["^\\s$", "^\\S$", "^.$", "^\\w$", "^\\W$", "^\\d$", "^\\D$", "^[^]$", "^[\\s\\d]$", "^[^\\S]$"]
     replies = _call(nextauth_bridge, "jsRegex", patterns=patterns, strings=units)
     for pattern, want in zip(patterns, replies, strict=True):
-        compiled = re.compile(matcher_module._translate(pattern))
+        compiled = re.compile(jsregex.translate(pattern))
         got = [compiled.search(u) is not None for u in units]
         assert got == want, (pattern, [hex(i) for i, (a, b) in enumerate(zip(got, want, strict=True)) if a != b][:10])
 
@@ -550,12 +551,12 @@ def test_random_regexes_match_javascript(nextauth_bridge: NodeBridge, patterns: 
     replies = _call(nextauth_bridge, "jsRegex", patterns=patterns, strings=REGEX_SUBJECTS)
     for pattern, want in zip(patterns, replies, strict=True):
         try:
-            compiled = re.compile(matcher_module._translate(matcher_module._utf16(pattern)))
+            compiled = re.compile(jsregex.translate(jsregex.utf16(pattern)))
         except ValueError as exc:
             refused = str(exc)
         else:
             assert isinstance(want, list), (pattern, want)
-            assert [compiled.search(matcher_module._utf16(s)) is not None for s in REGEX_SUBJECTS] == want, pattern
+            assert [compiled.search(jsregex.utf16(s)) is not None for s in REGEX_SUBJECTS] == want, pattern
             continue
         # We may only refuse what JavaScript refuses, or what we document as untranslatable.
         allowed = ("quantifier after the assertion", "fixed-width lookbehind", "{0,n}")

@@ -50,6 +50,20 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
+@pytest.fixture
+def decodes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every token the built-in codec decodes during the test."""
+    calls: list[str] = []
+    real = TokenReader.decode_sync
+
+    def counting(self: TokenReader, token: str, source: Any, *, now: float | None = None) -> Any:
+        calls.append(token)
+        return real(self, token, source, now=now)
+
+    monkeypatch.setattr(TokenReader, "decode_sync", counting)
+    return calls
+
+
 def cookie(claims: dict[str, Any] | None = None, **encode: Any) -> dict[str, str]:
     return {"cookie": f"next-auth.session-token={jwt.encode(claims or ADMIN, SECRET, **encode)}"}
 
@@ -367,15 +381,8 @@ async def test_forms_that_match_different_rules_must_pass_all_of_them() -> None:
     assert sneaky.status == 403
 
 
-async def test_one_decode_per_request_whatever_the_rules(monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[str] = []
-    real = TokenReader.decode_sync
-
-    def counting(self: TokenReader, token: str, source: Any, *, now: float | None = None) -> Any:
-        calls.append(token)
-        return real(self, token, source, now=now)
-
-    monkeypatch.setattr(TokenReader, "decode_sync", counting)
+async def test_one_decode_per_request_whatever_the_rules(decodes: list[str]) -> None:
+    calls = decodes
     rules = [Rule(f"/area{i}/:path*") for i in range(50)] + [Rule("/x/:path*"), Rule("/y/:path*")]
     app = WithAuth(Inner(), secret=SECRET, rules=rules, cache_size=0)
     assert (await run(app, http_scope("http://app.test/x/../y/z", headers=cookie()))).status == 200
@@ -448,15 +455,10 @@ async def test_next_auth_spellings_are_accepted() -> None:
 # --------------------------------------------------------------------------- cache
 
 
-async def test_warm_cache_skips_decryption_but_still_honours_exp(monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[str] = []
-    real = TokenReader.decode_sync
-
-    def counting(self: TokenReader, token: str, source: Any, *, now: float | None = None) -> Any:
-        calls.append(token)
-        return real(self, token, source, now=now)
-
-    monkeypatch.setattr(TokenReader, "decode_sync", counting)
+async def test_warm_cache_skips_decryption_but_still_honours_exp(
+    decodes: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = decodes
     now = 1_800_000_000
     monkeypatch.setattr(time, "time", lambda: now)
     app = WithAuth(Inner(), secret=SECRET)
@@ -468,15 +470,8 @@ async def test_warm_cache_skips_decryption_but_still_honours_exp(monkeypatch: py
     assert (await run(app, http_scope("http://app.test/x", headers=headers))).status == 307
 
 
-async def test_cache_off_decodes_every_time(monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[str] = []
-    real = TokenReader.decode_sync
-
-    def counting(self: TokenReader, token: str, source: Any, *, now: float | None = None) -> Any:
-        calls.append(token)
-        return real(self, token, source, now=now)
-
-    monkeypatch.setattr(TokenReader, "decode_sync", counting)
+async def test_cache_off_decodes_every_time(decodes: list[str]) -> None:
+    calls = decodes
     app = WithAuth(Inner(), secret=SECRET, cache_size=0)
     for _ in range(3):
         await run(app, http_scope("http://app.test/x", headers=cookie()))
