@@ -164,9 +164,8 @@ class WithAuth:
         default_authorized = _pick(
             "authorized / callbacks['authorized']", authorized, (callbacks or {}).get("authorized")
         )
-        all_rules = list(rules)
-        if matcher is not None or not all_rules:
-            all_rules.append(Rule(matcher=matcher if matcher is not None else _EVERY_PATH, deny=deny))
+        # The rules refine; the top-level matcher (default: every path) is the last rule.
+        all_rules = [*rules, Rule(matcher=matcher if matcher is not None else _EVERY_PATH, deny=deny)]
         self._rules = [
             _Compiled(
                 i,

@@ -372,7 +372,10 @@ async def test_rules_first_match_wins_with_their_own_denials() -> None:
     admin = await run(app, http_scope("http://app.test/admin/x", headers=cookie(USER)))
     assert admin.headers["location"].startswith("http://app.test/admin-login?callbackUrl=")
     assert (await run(app, http_scope("http://app.test/teapot"))).status == 418
-    assert (await run(app, http_scope("http://app.test/elsewhere"))).status == 200  # no rule, no matcher
+    assert (await run(app, http_scope("http://app.test/elsewhere"))).status == 307  # the default: every path
+    only_rules = area_app(matcher=[])
+    assert (await run(only_rules, http_scope("http://app.test/elsewhere"))).status == 200
+    assert (await run(only_rules, http_scope("http://app.test/api/other"))).status == 401
 
 
 async def test_forms_that_match_different_rules_must_pass_all_of_them() -> None:
