@@ -4,6 +4,7 @@ from .errors import ConfigurationError, MissingSecretError
 from .jwt import JWTError
 from .matcher import Matcher, RequestFacts
 from .middleware import Rule, WithAuth
+from .session import ServerSession, get_server_session, load_server_session
 from .token import TokenReader, get_token
 
 __all__ = [
@@ -13,8 +14,11 @@ __all__ = [
     "MissingSecretError",
     "RequestFacts",
     "Rule",
+    "ServerSession",
     "TokenReader",
     "WithAuth",
+    "get_server_session",
     "get_token",
+    "load_server_session",
 ]
 __version__ = "0.1.0"

@@ -19,6 +19,7 @@ from .jwt import MAX_TOKEN_LENGTH, Version
 __all__ = [
     "CHUNK_SIZES",
     "SECURE_PREFIX",
+    "CookieOptions",
     "CookieWrite",
     "SessionCookieError",
     "chunk_session_cookie",
@@ -28,6 +29,7 @@ __all__ = [
     "read_session_cookie",
     "serialize_cookie",
     "session_cookie_name",
+    "set_cookie_headers",
 ]
 
 SECURE_PREFIX: Final = "__Secure-"
@@ -199,3 +201,56 @@ def serialize_cookie(
     if same_site:
         parts.append("SameSite=" + same_site.capitalize())
     return "; ".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class CookieOptions:
+    """Attributes of the session cookie (next-auth's ``cookies.sessionToken.options``)."""
+
+    path: str = "/"
+    domain: str | None = None
+    same_site: SameSite | None = "lax"
+    http_only: bool = True
+    secure: bool = False
+    max_age: int | None = None
+
+    @classmethod
+    def from_next_auth(cls, options: Mapping[str, object] | None, *, secure: bool) -> CookieOptions:
+        """From next-auth's spelling: ``{"path", "domain", "sameSite", "httpOnly", "secure", "maxAge"}``."""
+        options = dict(options or {})
+        unknown = set(options) - {"path", "domain", "sameSite", "httpOnly", "secure", "maxAge"}
+        if unknown:
+            raise ValueError(
+                f"unknown session cookie options {sorted(unknown)}; next-auth's are path, domain, "
+                "sameSite, httpOnly, secure, maxAge"
+            )
+        same_site = options.get("sameSite", "lax")
+        if same_site not in ("lax", "strict", "none", None, False):
+            raise ValueError("sameSite must be 'lax', 'strict', 'none' or False")
+        max_age = options.get("maxAge")
+        return cls(
+            path=str(options.get("path", "/")),
+            domain=str(options["domain"]) if options.get("domain") else None,
+            same_site=same_site or None,  # type: ignore[arg-type]
+            http_only=bool(options.get("httpOnly", True)),
+            secure=bool(options.get("secure", secure)),
+            max_age=int(max_age) if isinstance(max_age, int) else None,
+        )
+
+
+def set_cookie_headers(writes: Iterable[CookieWrite], options: CookieOptions, *, expires: float | None) -> list[str]:
+    """``Set-Cookie`` values for ``writes``: chunks with ``expires``, clearings with ``Max-Age=0``."""
+    return [
+        serialize_cookie(
+            write.name,
+            write.value,
+            path=options.path,
+            domain=options.domain,
+            expires=None if write.clear else expires,
+            max_age=0 if write.clear else options.max_age,
+            http_only=options.http_only,
+            secure=options.secure,
+            same_site=options.same_site,
+        )
+        for write in writes
+    ]

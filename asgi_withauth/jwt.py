@@ -57,6 +57,7 @@ __all__ = [
     "derive_key",
     "encode",
     "key_id",
+    "peek_version",
 ]
 
 Secret: TypeAlias = "str | bytes | Sequence[str | bytes]"  # noqa: S105 (a type, not a password)
@@ -342,6 +343,16 @@ def _is_finite_number(value: object) -> bool:
         return math.isfinite(value)
     except OverflowError:  # an int beyond the range of a double: Infinity in JavaScript
         return False
+
+
+def peek_version(token: str) -> Version | None:
+    """The format a token's header announces (5 for A256CBC-HS512 or a ``kid``, else 4),
+    without decrypting anything; None when the header is not next-auth's."""
+    try:
+        header = _parse_header(token.split(".", 1)[0])
+    except JWTError:
+        return None
+    return 5 if header.enc == A256CBC_HS512 or header.kid is not None else 4
 
 
 # --------------------------------------------------------------------------- codec

@@ -23,14 +23,15 @@ from urllib.parse import urlsplit
 
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from .cache import TokenCache
-from .jwt import DEFAULT_LEEWAY, Secret, Version
+from .jwt import DEFAULT_LEEWAY, DEFAULT_MAX_AGE, Secret, Version, peek_version
 from .matcher import Matcher, MatcherSet, MatcherSpec, RequestFacts
 from .paths import MalformedPathError, path_forms, raw_route_path, under
-from .token import DecodeHook, TokenReader
+from .refresh import ALWAYS, SessionRefresher
+from .token import DecodeHook, TokenReader, cached_token
 from .urls import callback_path, page_url, request_origin
 
 __all__ = ["AuthorizedCallback", "Deny", "Rule", "WithAuth"]
@@ -131,6 +132,10 @@ class WithAuth:
         allow_preflight: bool = True,
         case_sensitive: bool = False,
         cache_size: int = 1024,
+        refresh: bool = False,
+        max_age: int | None = None,
+        update_age: int | None = None,
+        session: Mapping[str, Any] | None = None,
         pages: Mapping[str, str] | None = None,
         callbacks: Mapping[str, Any] | None = None,
         cookies: Mapping[str, Mapping[str, Any]] | None = None,
@@ -161,6 +166,17 @@ class WithAuth:
             require_exp=require_exp,
         )
         self.cache = TokenCache(cache_size, leeway=leeway)
+        session = dict(session or {})
+        self.refresher = (
+            SessionRefresher(
+                self.reader,
+                max_age=_pick("max_age / session['maxAge']", max_age, session.get("maxAge")) or DEFAULT_MAX_AGE,
+                update_age=_pick("update_age / session['updateAge']", update_age, session.get("updateAge")) or ALWAYS,
+                cookie_options=(cookies or {}).get("sessionToken", {}).get("options"),
+            )
+            if refresh
+            else None
+        )
         default_authorized = _pick(
             "authorized / callbacks['authorized']", authorized, (callbacks or {}).get("authorized")
         )
@@ -211,6 +227,8 @@ class WithAuth:
             return
         outcome = await self._decide(scope, receive, send, matched)
         if outcome is _ALLOW:
+            if self.refresher is not None and scope["type"] == "http":
+                send = self._refreshing(scope, send)
             await self.app(scope, receive, send)
         elif outcome is not None:
             await outcome(scope, receive, send)
@@ -244,7 +262,7 @@ class WithAuth:
         """_ALLOW, or the ASGI app that answers a denied request."""
         token: dict[str, Any] | None = None
         try:
-            token = await self._token(scope)
+            token = await cached_token(self.reader, self.cache, scope)
             conn: HTTPConnection = (
                 Request(scope, receive) if scope["type"] == "http" else WebSocket(scope, receive, send)
             )
@@ -266,20 +284,37 @@ class WithAuth:
         scope["nextauth"] = {"token": token}
         return _ALLOW
 
-    async def _token(self, scope: Scope) -> dict[str, Any] | None:
-        found = self.reader.find(scope)
-        if found is None:
-            return None
+    def _refreshing(self, scope: Scope, send: Send) -> Send:
+        """``send`` that adds the re-encoded session cookie to the response's headers
+        (Auth.js v5's middleware does the same); the body is never buffered."""
+        refresher = self.refresher
+        token = scope["nextauth"]["token"]
+        found = self.reader.find(scope, bearer=False)
+        if refresher is None or token is None or found is None or not refresher.due(token, time.time()):
+            return send
         raw, source = found
-        if self.reader.decode_hook is not None:
-            return await self.reader.decode(raw, source)
-        now = int(time.time())
-        claims = self.cache.get(raw, now)
-        if claims is None:
-            claims = self.reader.decode_sync(raw, source, now=now)
-            if claims is not None:
-                self.cache.put(raw, claims)
-        return claims
+        version = peek_version(raw)
+        salts = dict(source.attempts)
+        if version not in salts:
+            return send
+        name = source.cookie_name.encode("latin-1")
+
+        async def send_with_cookie(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers") or [])
+                if not any(k.lower() == b"set-cookie" and v.startswith(name) for k, v in headers):
+                    try:
+                        cookies = refresher.write(
+                            token, cookie_name=source.cookie_name, version=version, salt=salts[version], scope=scope
+                        )
+                    except Exception:
+                        logger.exception("could not refresh the session cookie; the response goes out without it")
+                        cookies = []
+                    headers += [(b"set-cookie", cookie.encode("latin-1")) for cookie in cookies]
+                    message = {**message, "headers": headers}
+            await send(message)
+
+        return send_with_cookie
 
     # ------------------------------------------------------------------ responses
 

@@ -12,12 +12,14 @@ import functools
 import inspect
 import logging
 import os
+import time
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any, Final, Literal, TypeAlias, overload
 
 from starlette.requests import HTTPConnection
 
+from .cache import TokenCache
 from .cookies import (
     SECURE_PREFIX,
     SessionCookieError,
@@ -29,7 +31,7 @@ from .cookies import (
 from .errors import MissingSecretError
 from .jwt import DEFAULT_LEEWAY, MAX_TOKEN_LENGTH, JWTError, Secret, TokenCodec, Version
 
-__all__ = ["Conn", "DecodeHook", "TokenReader", "get_token", "resolve_secret"]
+__all__ = ["Conn", "DecodeHook", "TokenReader", "cached_token", "get_token", "reader_for", "resolve_secret"]
 
 logger = logging.getLogger("asgi_withauth")
 
@@ -159,8 +161,11 @@ class TokenReader:
             return self.secure_cookie
         return scope.get("scheme") in ("https", "wss")
 
-    def find(self, scope: Mapping[str, Any]) -> tuple[str, _Source] | None:
-        """The raw token of the request and where it came from, or None."""
+    def find(self, scope: Mapping[str, Any], *, bearer: bool = True) -> tuple[str, _Source] | None:
+        """The raw token of the request and where it came from, or None.
+
+        ``bearer=False`` reads cookies only (as next-auth's getServerSession does).
+        """
         cookie_header, authorization = request_headers(scope)
         secure = self.is_secure(scope)
         if cookie_header:
@@ -173,7 +178,7 @@ class TokenReader:
                     return None
                 if value is not None:
                     return value, source
-        token = bearer_token(authorization)
+        token = bearer_token(authorization) if bearer else None
         if token is None:
             return None
         if len(token) > MAX_TOKEN_LENGTH:
@@ -181,7 +186,8 @@ class TokenReader:
             return None
         return token, self._bearer[secure]
 
-    def _codec(self, version: Version, salt: str) -> TokenCodec:
+    def codec(self, version: Version, salt: str) -> TokenCodec:
+        """The built-in codec for one format and salt (built once per reader)."""
         codec = self._codecs.get((version, salt))
         if codec is None:
             if self.secret is None:
@@ -192,14 +198,22 @@ class TokenReader:
             self._codecs[(version, salt)] = codec  # bounded: at most 2 per cookie source
         return codec
 
-    def decode_sync(self, token: str, source: _Source, *, now: float | None = None) -> dict[str, Any] | None:
-        """Decode with the built-in codec: the claims, or None (logged at debug level)."""
+    def decode_as(
+        self, token: str, source: _Source, *, now: float | None = None
+    ) -> tuple[dict[str, Any], Version, str] | None:
+        """Decode with the built-in codec: the claims with the format and salt that worked,
+        or None (the reason logged at debug level, never the token)."""
         for version, salt in source.attempts:
             try:
-                return self._codec(version, salt).decode(token, now=now)
+                return self.codec(version, salt).decode(token, now=now), version, salt
             except JWTError as exc:
                 logger.debug("session token rejected as v%d: %s: %s", version, type(exc).__name__, exc)
         return None
+
+    def decode_sync(self, token: str, source: _Source, *, now: float | None = None) -> dict[str, Any] | None:
+        """Decode with the built-in codec: the claims, or None."""
+        decoded = self.decode_as(token, source, now=now)
+        return None if decoded is None else decoded[0]
 
     async def decode(self, token: str, source: _Source) -> dict[str, Any] | None:
         """Decode with the hook if one is set, else with the built-in codec."""
@@ -231,8 +245,25 @@ class TokenReader:
         return await self.decode(*found)
 
 
+async def cached_token(reader: TokenReader, cache: TokenCache, scope: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The request's decoded token through ``cache`` (built-in codec only; hooks run every time)."""
+    found = reader.find(scope)
+    if found is None:
+        return None
+    raw, source = found
+    if reader.decode_hook is not None:
+        return await reader.decode(raw, source)
+    now = int(time.time())
+    claims = cache.get(raw, now)
+    if claims is None:
+        claims = reader.decode_sync(raw, source, now=now)
+        if claims is not None:
+            cache.put(raw, claims)
+    return claims
+
+
 @functools.lru_cache(maxsize=32)
-def _reader(
+def _cached_reader(
     secret: Secret | None,
     salt: str | None,
     secure_cookie: bool | None,
@@ -256,6 +287,24 @@ def _reader(
 
 
 _ENV_NAMES: Final = ("NEXTAUTH_SECRET", "AUTH_SECRET", "NEXTAUTH_URL", "AUTH_URL", "VERCEL")
+
+
+def reader_for(
+    *,
+    secret: Secret | None = None,
+    salt: str | None = None,
+    secure_cookie: bool | None = None,
+    cookie_name: str | None = None,
+    version: Version | None = None,
+    decode: DecodeHook | None = None,
+    leeway: int = DEFAULT_LEEWAY,
+    require_exp: bool = False,
+) -> TokenReader:
+    """A TokenReader for these options, shared between calls (keys derived once)."""
+    if isinstance(secret, list):
+        secret = tuple(secret)
+    env = tuple(os.environ.get(name) for name in _ENV_NAMES)
+    return _cached_reader(secret, salt, secure_cookie, cookie_name, version, decode, leeway, require_exp, env)
 
 
 @overload
@@ -312,10 +361,16 @@ async def get_token(
     undecoded. ``decode`` replaces the codec. Raises
     :class:`~asgi_withauth.errors.MissingSecretError` when no secret is configured.
     """
-    if isinstance(secret, list):
-        secret = tuple(secret)
-    env = tuple(os.environ.get(name) for name in _ENV_NAMES)
-    reader = _reader(secret, salt, secure_cookie, cookie_name, version, decode, leeway, require_exp, env)
+    reader = reader_for(
+        secret=secret,
+        salt=salt,
+        secure_cookie=secure_cookie,
+        cookie_name=cookie_name,
+        version=version,
+        decode=decode,
+        leeway=leeway,
+        require_exp=require_exp,
+    )
     scope = scope_of(conn)
     if raw:
         found = reader.find(scope)

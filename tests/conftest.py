@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from asgi_withauth.token import TokenReader
 from tests.nodebridge import nextauth_bridge
 
 __all__ = ["nextauth_bridge"]
@@ -12,3 +15,17 @@ __all__ = ["nextauth_bridge"]
 @pytest.fixture(params=["asyncio", "trio"])
 def anyio_backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
+
+
+@pytest.fixture
+def decodes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every token the built-in codec decodes during the test."""
+    calls: list[str] = []
+    real = TokenReader.decode_sync
+
+    def counting(self: TokenReader, token: str, source: Any, *, now: float | None = None) -> Any:
+        calls.append(token)
+        return real(self, token, source, now=now)
+
+    monkeypatch.setattr(TokenReader, "decode_sync", counting)
+    return calls

@@ -50,20 +50,6 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
-@pytest.fixture
-def decodes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every token the built-in codec decodes during the test."""
-    calls: list[str] = []
-    real = TokenReader.decode_sync
-
-    def counting(self: TokenReader, token: str, source: Any, *, now: float | None = None) -> Any:
-        calls.append(token)
-        return real(self, token, source, now=now)
-
-    monkeypatch.setattr(TokenReader, "decode_sync", counting)
-    return calls
-
-
 def cookie(claims: dict[str, Any] | None = None, **encode: Any) -> dict[str, str]:
     return {"cookie": f"next-auth.session-token={jwt.encode(claims or ADMIN, SECRET, **encode)}"}
 
