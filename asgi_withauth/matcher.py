@@ -516,34 +516,39 @@ class MatcherSet:
     first that matches. ``None`` stands for a matcher of every path.
 
     Each matcher's sources become one alternative ending in an empty marker group, so the
-    group that closed last names the matcher; a matcher whose ``has``/``missing``
-    conditions fail hands over to the ones after it.
+    group that closed last names the matcher. The prefix all sources share (Next's
+    ``/_next/data`` prefix and any common literal start, such as ``/area``) is matched once,
+    so a path costs about the same against one rule or a hundred. A matcher whose
+    ``has``/``missing`` conditions fail hands over to the ones after it.
     """
 
-    __slots__ = ("_fullmatch", "_markers", "_matchers")
+    __slots__ = ("_catch_all", "_fullmatch", "_markers", "_matchers")
 
     def __init__(self, matchers: Sequence[Matcher | None]) -> None:
         self._matchers = tuple(matchers)
+        ends = [i for i, m in enumerate(self._matchers) if m is None]
+        self._catch_all = ends[0] if ends else None
+        active = [(i, m) for i, m in enumerate(self._matchers[: self._catch_all]) if m is not None and m.patterns]
         self._markers: dict[int, int] = {}  # marker group number -> matcher index
+        self._fullmatch = None
+        if not active:
+            return
+        prefix, rests = _factor([list(m.patterns) for _, m in active], {m.base_path for _, m in active})
         branches: list[str] = []
-        groups = 0
-        for index, m in enumerate(self._matchers):
-            if m is not None and not m.patterns:
-                continue
-            body = "(?:" + ("|".join(f"(?:{p})" for p in m.patterns) if m is not None else r"[\s\S]*") + ")"
+        groups = re.compile(prefix).groups
+        for (index, _), patterns in zip(active, rests, strict=True):
+            body = "(?:" + "|".join(f"(?:{p})" for p in patterns) + ")"
             groups += re.compile(body).groups + 1  # the sources' own groups, then the marker
             self._markers[groups] = index
             branches.append(body + "()")
-        self._fullmatch = re.compile("|".join(branches)).fullmatch if branches else None
+        self._fullmatch = re.compile(prefix + "(?:" + "|".join(branches) + ")").fullmatch
 
     def first(self, path: str, facts: RequestFacts | None = None, *, start: int = 0) -> int | None:
         """Index of the first matcher (from ``start``) that matches ``path``, or None."""
-        if self._fullmatch is None:
-            return None
         if start == 0:
-            found = self._fullmatch(path if path.isascii() else utf16(path))
+            found = self._fullmatch(path if path.isascii() else utf16(path)) if self._fullmatch else None
             if found is None:
-                return None
+                return self._catch_all
             index = self._markers[found.lastindex or 0]
             matcher = self._matchers[index]
             if matcher is None or not matcher.needs_facts or matcher.match(path, facts):
@@ -554,3 +559,26 @@ class MatcherSet:
             if matcher is None or matcher.match(path, facts):
                 return index
         return None
+
+
+_LITERAL_UNIT: Final = re.compile(r"\\[-.]|[A-Za-z0-9_/]")
+
+
+def _factor(patterns: list[list[str]], base_paths: set[str]) -> tuple[str, list[list[str]]]:
+    """Split off the start every pattern shares: Next's prefix, then plain literal
+    characters, never cut right before a quantifier."""
+    flat = [p for group in patterns for p in group]
+    prefix = ""
+    if len(base_paths) == 1:
+        shared = translate("^" + _escape(utf16(base_paths.pop())) + _NEXT_DATA_REGEX)
+        if all(p.startswith(shared) for p in flat):
+            prefix = shared
+    cuts = [len(prefix)]
+    while (unit := _LITERAL_UNIT.match(flat[0], cuts[-1])) is not None and all(
+        p.startswith(unit.group(), cuts[-1]) for p in flat
+    ):
+        cuts.append(unit.end())
+    while len(cuts) > 1 and any(p[cuts[-1] : cuts[-1] + 1] in ("*", "+", "?", "{") for p in flat):
+        cuts.pop()  # the next character quantifies the last unit: keep that unit in the branches
+    cut = cuts[-1]
+    return flat[0][:cut], [[p[cut:] for p in group] for group in patterns]

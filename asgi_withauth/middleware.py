@@ -194,6 +194,7 @@ class WithAuth:
         self._needs_facts = any(c.matcher is not None and c.matcher.needs_facts for c in self._rules)
         self._sign_in_path = urlsplit(self.sign_in_page).path if not urlsplit(self.sign_in_page).netloc else None
         self._error_path = urlsplit(self.error_page).path if not urlsplit(self.error_page).netloc else None
+        self._pages = frozenset(path for path in (self._sign_in_path, self._error_path) if path)
         self._warned_unconfigured = False
         if not self.reader.configured:
             logger.warning(
@@ -246,30 +247,39 @@ class WithAuth:
         return [self._rules[i] for i in sorted(found)]
 
     def _passes_unchecked(self, scope: Scope, forms: tuple[str, ...], matched: list[_Compiled]) -> bool:
-        if all(c.rule.public for c in matched):
+        if matched[0].rule.public and all(c.rule.public for c in matched):
             return True
-        if self.allow_preflight and _is_preflight(scope):
+        if self.allow_preflight and scope.get("method") == "OPTIONS" and _is_preflight(scope):
             return True
-        root = scope.get("root_path") or ""
-        return all(
-            under(root + form, self.auth_path)
-            or form in (self._sign_in_path, self._error_path)
-            or any(under(form, prefix) for prefix in _PUBLIC_PREFIXES)
-            for form in forms
-        )
+        root = scope.get("root_path")
+        if len(forms) == 1 and not root:
+            return self._skippable(forms[0], forms[0])
+        return all(self._skippable(root + form if root else form, form) for form in forms)
+
+    def _skippable(self, full: str, form: str) -> bool:
+        """next-auth's public paths, on segment boundaries: the auth path (``full`` is
+        ``root_path + form``), the sign-in and error pages, ``/_next``, ``/favicon.ico``."""
+        if form in self._pages:
+            return True
+        if full.startswith(self.auth_path) and under(full, self.auth_path):
+            return True
+        return form.startswith(_PUBLIC_PREFIXES) and any(under(form, prefix) for prefix in _PUBLIC_PREFIXES)
 
     async def _decide(self, scope: Scope, receive: Receive, send: Send, matched: list[_Compiled]) -> Any:
         """_ALLOW, or the ASGI app that answers a denied request."""
         token: dict[str, Any] | None = None
         try:
             token = await cached_token(self.reader, self.cache, scope)
-            conn: HTTPConnection = (
-                Request(scope, receive) if scope["type"] == "http" else WebSocket(scope, receive, send)
-            )
+            conn: HTTPConnection | None = None
             for compiled in matched:
                 if compiled.rule.public:
                     continue
-                verdict = await _call_authorized(compiled.rule, token, conn)
+                if compiled.rule.authorized is _has_token:  # the default needs no request object
+                    verdict: Any = token is not None
+                else:
+                    if conn is None:
+                        conn = Request(scope, receive) if scope["type"] == "http" else WebSocket(scope, receive, send)
+                    verdict = await _call_authorized(compiled.rule, token, conn)
                 if verdict is True:
                     continue
                 if verdict is False or verdict is None:

@@ -32,6 +32,10 @@ __all__ = [
 _CONTROL: Final = re.compile(r"[\x00-\x1f\x7f]")
 _BAD_PERCENT: Final = re.compile(rb"%(?![0-9A-Fa-f]{2})")
 _PLAIN: Final = re.compile(r"(?:/(?!\.\.?(?:/|$))[A-Za-z0-9._~!$&'()*+,=:@-]+)*/?")
+# Paths with a single form: no encoding, no dot segments, no trailing slash (and no capitals
+# unless paths are case-sensitive).
+_PLAIN_CASED: Final = re.compile(r"/|(?:/(?!\.\.?(?:/|\Z))[A-Za-z0-9._~!$&'()*+,=:@-]+)+")
+_PLAIN_LOWER: Final = re.compile(r"/|(?:/(?!\.\.?(?:/|\Z))[a-z0-9._~!$&'()*+,=:@-]+)+")
 # What the WHATWG URL parser leaves unencoded in a path (its path percent-encode set's complement).
 _PATH_SAFE: Final = "!$&'()*+,;=:@/%-._~[]|^"
 _SINGLE_DOT: Final = frozenset({".", "%2e"})
@@ -133,6 +137,9 @@ def path_forms(scope: Mapping[str, Any], *, case_sensitive: bool = False) -> tup
     """
     path = route_path(scope)
     raw = scope.get("raw_path")
+    simple = _PLAIN_CASED if case_sensitive else _PLAIN_LOWER
+    if simple.fullmatch(path) and (raw is None or raw == path.encode("ascii")):
+        return (path,)  # the common case: nothing encoded, nothing to normalise
     if raw is not None:
         _check_raw(raw)
     if _CONTROL.search(path):

@@ -88,6 +88,11 @@ def bearer_token(authorization: str | None) -> str | None:
     return decode_uri_component(parts[1]) or None
 
 
+_ABSENT: Final = object()
+_BROKEN: Final = object()
+_SEEN_SIZE: Final = 256
+
+
 @dataclass(frozen=True, slots=True)
 class _Source:
     """Where a token is looked for, and the (format, salt) pairs to decode it with, in order."""
@@ -134,6 +139,7 @@ class TokenReader:
             for secure in (False, True)
         }
         self._codecs: dict[tuple[Version, str], TokenCodec] = {}
+        self._seen: dict[tuple[str, bool], object] = {}  # Cookie header -> what it holds
 
     @property
     def configured(self) -> bool:
@@ -169,15 +175,17 @@ class TokenReader:
         cookie_header, authorization = request_headers(scope)
         secure = self.is_secure(scope)
         if cookie_header:
-            cookies = parse_cookie_header(cookie_header)
-            for source in self._cookies[secure]:
-                try:
-                    value = read_session_cookie(cookies, source.cookie_name)
-                except SessionCookieError as exc:
-                    logger.debug("session cookie ignored: %s", exc)
-                    return None
-                if value is not None:
-                    return value, source
+            key = (cookie_header, secure)
+            found = self._seen.get(key)
+            if found is None:
+                found = self._from_cookies(cookie_header, secure)
+                if len(self._seen) >= _SEEN_SIZE:  # bounded; returning users hit it, junk churns it
+                    self._seen.clear()
+                self._seen[key] = found
+            if found is _BROKEN:
+                return None
+            if found is not _ABSENT:
+                return found  # type: ignore[return-value]
         token = bearer_token(authorization) if bearer else None
         if token is None:
             return None
@@ -185,6 +193,20 @@ class TokenReader:
             logger.debug("bearer token ignored: longer than %d characters", MAX_TOKEN_LENGTH)
             return None
         return token, self._bearer[secure]
+
+    def _from_cookies(self, cookie_header: str, secure: bool) -> tuple[str, _Source] | object:
+        """The session cookie's value and source, ``_ABSENT``, or ``_BROKEN`` (do not fall
+        back to the Authorization header when a session cookie is there but unusable)."""
+        cookies = parse_cookie_header(cookie_header)
+        for source in self._cookies[secure]:
+            try:
+                value = read_session_cookie(cookies, source.cookie_name)
+            except SessionCookieError as exc:
+                logger.debug("session cookie ignored: %s", exc)
+                return _BROKEN
+            if value is not None:
+                return value, source
+        return _ABSENT
 
     def codec(self, version: Version, salt: str) -> TokenCodec:
         """The built-in codec for one format and salt (built once per reader)."""
