@@ -9,6 +9,7 @@ callback that fails, gives None and clears the session cookies. Only a missing s
 
 from __future__ import annotations
 
+import copy
 import functools
 import inspect
 import json
@@ -17,7 +18,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Final
 
 from .errors import MissingSecretError
 from .jwt import DEFAULT_LEEWAY, DEFAULT_MAX_AGE, Secret, Version
@@ -109,8 +110,12 @@ def _json_object(value: Any, what: str) -> dict[str, Any]:
 
 
 def _default_session(token: Mapping[str, Any], expires: str) -> dict[str, Any]:
-    user = {"name": token.get("name"), "email": token.get("email"), "image": token.get("picture")}
+    """next-auth's default session; claims the token lacks are left out (undefined in JSON)."""
+    user = {key: token[claim] for key, claim in _USER_CLAIMS if claim in token}
     return {"user": user, "expires": expires}
+
+
+_USER_CLAIMS: Final = (("name", "name"), ("email", "email"), ("image", "picture"))
 
 
 async def load_server_session(
@@ -147,29 +152,37 @@ async def load_server_session(
     if not reader.configured:
         raise MissingSecretError()
     scope = scope_of(conn)
-    found = reader.find(scope, bearer=False)
-    if found is None:
-        return ServerSession(None)
-    raw, source = found
     refresher = SessionRefresher(
         reader, max_age=max_age, update_age=update_age, cookie_options=token_cookie.get("options")
     )
+    found = reader.find(scope, bearer=False)
+    if found is None:  # no session cookie, or one that cannot be used (a missing chunk): clear that
+        broken = reader.unusable_cookie(scope)
+        return ServerSession(None, refresher.clear(broken, scope) if broken else [])
+    raw, source = found
     decoded = reader.decode_as(raw, source)
     if decoded is None:
         return ServerSession(None, refresher.clear(source.cookie_name, scope))
     token, used_version, used_salt = decoded
+    original = copy.deepcopy(token)
     callbacks = dict(callbacks or {})
     try:
-        new_token = _json_object(await _invoke(callbacks.get("jwt") or _same_token, token=dict(token)), "jwt")
+        # The callback gets the decoded token itself: v4 builds session.user from that object.
+        new_token = _json_object(await _invoke(callbacks.get("jwt") or _same_token, token=token), "jwt")
         now = time.time()
         default = _default_session(token if used_version == 4 else new_token, _iso_ms(now + max_age))
         result = await _invoke(callbacks.get("session") or _same_session, session=default, token=new_token)
-        result = _json_object(result, "session")
-        if not refresher.due(token, now) and new_token == token:
-            return ServerSession(result)
-        headers = refresher.write(
-            new_token, cookie_name=source.cookie_name, version=used_version, salt=used_salt, scope=scope
+        headers = (
+            refresher.write(
+                new_token, cookie_name=source.cookie_name, version=used_version, salt=used_salt, scope=scope
+            )
+            if refresher.due(original, now) or new_token != original
+            else []
         )
+        if result is None:  # as next-auth: no session, but the token is fine and stays
+            logger.error("JWT_SESSION_ERROR: the session callback returned None, so there is no session")
+            return ServerSession(None, headers)
+        result = _json_object(result, "session")
     except Exception as exc:
         logger.error(
             "JWT_SESSION_ERROR: %s: %s; the session cookie is cleared and there is no session",
@@ -178,6 +191,8 @@ async def load_server_session(
             exc_info=not isinstance(exc, CallbackError | SessionTooLargeError),
         )
         return ServerSession(None, refresher.clear(source.cookie_name, scope))
+    if used_version == 4 and not result:  # v4's getServerSession returns null for an empty session
+        return ServerSession(None, headers)
     return ServerSession(result, headers)
 
 

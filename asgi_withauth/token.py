@@ -208,6 +208,20 @@ class TokenReader:
                 return value, source
         return _ABSENT
 
+    def unusable_cookie(self, scope: Mapping[str, Any]) -> str | None:
+        """The name of a session cookie the request carries but that cannot be read (a chunk
+        missing, or over the size limit), so that it can be cleared; else None."""
+        cookie_header = request_headers(scope)[0]
+        if not cookie_header:
+            return None
+        cookies = parse_cookie_header(cookie_header)
+        for source in self._cookies[self.is_secure(scope)]:
+            try:
+                read_session_cookie(cookies, source.cookie_name)
+            except SessionCookieError:
+                return source.cookie_name
+        return None
+
     def codec(self, version: Version, salt: str) -> TokenCodec:
         """The built-in codec for one format and salt (built once per reader)."""
         codec = self._codecs.get((version, salt))

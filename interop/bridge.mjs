@@ -8,6 +8,7 @@ import {
 } from "./lib.mjs";
 import { middlewareOps } from "./ops_middleware.mjs";
 import { matcherOps } from "./ops_matcher.mjs";
+import { sessionOps } from "./ops_session.mjs";
 
 // stdout carries the protocol only: anything the packages log goes to stderr.
 const writeLine = (obj) => process.stdout.write(`${JSON.stringify(obj)}\n`);
@@ -90,6 +91,7 @@ const ops = {
   },
   ...middlewareOps, // withAuth (ops_middleware.mjs)
   ...matcherOps, // Next.js middleware matchers (ops_matcher.mjs)
+  ...sessionOps, // getServerSession / Auth() session route / auth() (ops_session.mjs)
 };
 
 async function handle(line) {

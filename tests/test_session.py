@@ -148,12 +148,11 @@ def raises(**_: Any) -> Any:
         {"jwt": raises},
         {"session": raises},
         {"jwt": lambda token: None},
-        {"session": lambda session, token: None},
         {"session": lambda session, token: {"when": object()}},
         {"jwt": lambda token: {**token, "x": float("nan")}},
         {"session": lambda session, token: "a string"},
     ],
-    ids=["jwt-raises", "session-raises", "jwt-none", "session-none", "not-json", "nan", "not-a-dict"],
+    ids=["jwt-raises", "session-raises", "jwt-none", "not-json", "nan", "not-a-dict"],
 )
 async def test_failing_callbacks_give_no_session_and_a_clear_log(
     callbacks: dict[str, Any], caplog: pytest.LogCaptureFixture
@@ -163,6 +162,33 @@ async def test_failing_callbacks_give_no_session_and_a_clear_log(
     assert result.session is None
     assert result.set_cookie == [f"{V4}=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax"]
     assert "JWT_SESSION_ERROR" in caplog.text
+
+
+async def test_session_callback_returning_none_means_no_session_but_keeps_the_cookie(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.ERROR, logger="asgi_withauth"):
+        result = await load_server_session(
+            scope_with(v4_cookie()), secret=SECRET, callbacks={"session": lambda session, token: None}
+        )
+    assert result.session is None
+    assert jwt.decode(joined_token(result.set_cookie, V4), SECRET)["sub"] == "42"  # refreshed, as next-auth does
+    assert "returned None" in caplog.text
+
+
+async def test_missing_claims_are_left_out_of_the_user() -> None:
+    result = await load_server_session(scope_with(v4_cookie({"sub": "7", "name": None})), secret=SECRET)
+    assert result.session is not None
+    assert result.session["user"] == {"name": None}
+
+
+async def test_a_session_cookie_with_a_missing_chunk_is_cleared() -> None:
+    big = jwt.encode({**CLAIMS, "blob": "b" * 9000}, SECRET)
+    writes = chunk_session_cookie(V4, big)
+    cookie = "; ".join(f"{w.name}={w.value}" for w in writes if w.name != f"{V4}.1")
+    result = await load_server_session(scope_with(cookie), secret=SECRET)
+    assert result.session is None
+    assert [h.split(";")[0] for h in result.set_cookie] == [f"{V4}.0=", f"{V4}.2=", f"{V4}.3="][: len(writes) - 1]
 
 
 async def test_token_without_exp_still_gets_a_session_and_an_exp() -> None:
