@@ -29,7 +29,7 @@ from starlette.websockets import WebSocket
 from .cache import TokenCache
 from .jwt import DEFAULT_LEEWAY, DEFAULT_MAX_AGE, Secret, Version, peek_version
 from .matcher import Matcher, MatcherSet, MatcherSpec, RequestFacts
-from .paths import MalformedPathError, path_forms, raw_route_path, under
+from .paths import MalformedPathError, path_forms, raw_route_path, route_path, under
 from .refresh import ALWAYS, SessionRefresher
 from .token import DecodeHook, TokenReader, cached_token
 from .urls import callback_path, page_url, request_origin
@@ -401,7 +401,10 @@ def _redirects_to_itself(verdict: Any, scope: Scope) -> bool:
     if not isinstance(verdict, Response) or not 300 <= verdict.status_code < 400:
         return False
     location = verdict.headers.get("location")
-    return location is not None and urlsplit(location).path == (scope.get("root_path") or "") + scope.get("path", "")
+    if location is None:
+        return False
+    target = urlsplit(location).path
+    return target in (scope.get("path"), (scope.get("root_path") or "") + route_path(scope))
 
 
 def _is_preflight(scope: Scope) -> bool:

@@ -91,6 +91,7 @@ def bearer_token(authorization: str | None) -> str | None:
 _ABSENT: Final = object()
 _BROKEN: Final = object()
 _SEEN_SIZE: Final = 256
+_SEEN_HEADER_MAX: Final = 16 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,9 +180,10 @@ class TokenReader:
             found = self._seen.get(key)
             if found is None:
                 found = self._from_cookies(cookie_header, secure)
-                if len(self._seen) >= _SEEN_SIZE:  # bounded; returning users hit it, junk churns it
-                    self._seen.clear()
-                self._seen[key] = found
+                if len(cookie_header) <= _SEEN_HEADER_MAX:  # bounded in count and size
+                    if len(self._seen) >= _SEEN_SIZE:
+                        self._seen.clear()
+                    self._seen[key] = found
             if found is _BROKEN:
                 return None
             if found is not _ABSENT:
