@@ -5,7 +5,7 @@ from .jwt import JWTError
 from .matcher import Matcher, RequestFacts
 from .middleware import Rule, WithAuth
 from .session import ServerSession, get_server_session, load_server_session
-from .token import TokenReader, get_token
+from .token import TokenReader, get_token, nextauth_token
 
 __all__ = [
     "ConfigurationError",
@@ -20,5 +20,6 @@ __all__ = [
     "get_server_session",
     "get_token",
     "load_server_session",
+    "nextauth_token",
 ]
 __version__ = "0.1.0"

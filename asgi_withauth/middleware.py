@@ -50,6 +50,9 @@ Deny: TypeAlias = "Literal['redirect', 'status', 401, 403] | ASGIApp"
 """What a denied request gets: ``"redirect"`` to the sign-in page (next-auth's behaviour),
 ``"status"`` (401 without a token, 403 with one), a fixed 401 or 403, or your own ASGI app."""
 
+AnyASGIApp: TypeAlias = Callable[[Any, Any, Any], Awaitable[None]]
+"""Any ASGI 3 application: Starlette, FastAPI, Litestar, Quart, Django, or a bare callable."""
+
 DEFAULT_SIGN_IN: Final = "/api/auth/signin"
 DEFAULT_ERROR: Final = "/api/auth/error"
 DEFAULT_AUTH_PATH: Final = "/api/auth"
@@ -110,7 +113,7 @@ class WithAuth:
 
     def __init__(
         self,
-        app: ASGIApp,
+        app: AnyASGIApp,
         *,
         matcher: MatcherSpec | None = None,
         rules: Sequence[Rule] = (),

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from http.cookies import BaseCookie
 from typing import Any, Final
 
 from .errors import MissingSecretError
@@ -43,8 +44,9 @@ class ServerSession:
     set_cookie: list[str] = field(default_factory=list)
 
     def apply(self, response: Any) -> None:
-        """Add the cookies to a response: Starlette/FastAPI (``raw_headers``), Quart/Werkzeug
-        and Litestar (``headers.add``). Other frameworks: send ``set_cookie`` yourself."""
+        """Add the cookies to a response: Starlette/FastAPI (``raw_headers``), Quart, Werkzeug
+        and Litestar's ``ASGIResponse`` (``headers.add``), Django (``cookies``). Others: send
+        ``set_cookie`` as ``Set-Cookie`` headers yourself."""
         if not self.set_cookie:
             return
         raw = getattr(response, "raw_headers", None)
@@ -55,6 +57,11 @@ class ServerSession:
         if callable(add):
             for value in self.set_cookie:
                 add("Set-Cookie", value)
+            return
+        jar = getattr(response, "cookies", None)
+        if isinstance(jar, BaseCookie):
+            for value in self.set_cookie:
+                jar.load(value)
             return
         raise TypeError(
             f"cannot add headers to a {type(response).__name__}; call load_server_session() and send "

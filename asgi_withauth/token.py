@@ -13,9 +13,9 @@ import inspect
 import logging
 import os
 import time
-from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final, Literal, TypeAlias, overload
+from typing import Any, Final, Literal, Protocol, TypeAlias, overload
 
 from starlette.requests import HTTPConnection
 
@@ -31,12 +31,31 @@ from .cookies import (
 from .errors import MissingSecretError
 from .jwt import DEFAULT_LEEWAY, MAX_TOKEN_LENGTH, JWTError, Secret, TokenCodec, Version
 
-__all__ = ["Conn", "DecodeHook", "TokenReader", "cached_token", "get_token", "reader_for", "resolve_secret"]
+__all__ = [
+    "Conn",
+    "DecodeHook",
+    "HasScope",
+    "TokenReader",
+    "cached_token",
+    "get_token",
+    "nextauth_token",
+    "reader_for",
+    "resolve_secret",
+]
 
 logger = logging.getLogger("asgi_withauth")
 
-Conn: TypeAlias = "HTTPConnection | MutableMapping[str, Any]"
-"""A Starlette ``Request``/``HTTPConnection``/``WebSocket``, or a raw ASGI scope."""
+
+class HasScope(Protocol):
+    """Any framework's request object that exposes the ASGI scope (Starlette, FastAPI,
+    Litestar, Quart, Django's ``ASGIRequest``)."""
+
+    @property
+    def scope(self) -> Any: ...
+
+
+Conn: TypeAlias = "HasScope | Mapping[str, Any]"
+"""A request object with a ``scope`` (any ASGI framework's), or a raw ASGI scope."""
 
 DecodeHook: TypeAlias = Callable[..., "Mapping[str, Any] | Awaitable[Mapping[str, Any] | None] | None"]
 """Replaces the codec: called as ``hook(token=..., secret=..., salt=...)``, sync or async."""
@@ -61,9 +80,21 @@ def _env_secure() -> bool | None:
     return True if os.environ.get("VERCEL") else None
 
 
-def scope_of(conn: Conn) -> MutableMapping[str, Any]:
-    """The ASGI scope behind a Starlette connection, or the scope itself."""
-    return conn.scope if isinstance(conn, HTTPConnection) else conn
+def scope_of(conn: Conn) -> Mapping[str, Any]:
+    """The ASGI scope behind a request object, or the scope itself."""
+    if isinstance(conn, HTTPConnection):  # a Mapping too: check it first
+        return conn.scope
+    if isinstance(conn, Mapping):
+        return conn
+    scope: Mapping[str, Any] = conn.scope
+    return scope
+
+
+def nextauth_token(conn: Conn) -> dict[str, Any] | None:
+    """The token WithAuth put on this request (``scope["nextauth"]["token"]``), or None when
+    WithAuth did not check it (an unmatched or public path) or it allowed no token."""
+    nextauth = scope_of(conn).get("nextauth")
+    return None if nextauth is None else nextauth.get("token")
 
 
 def request_headers(scope: Mapping[str, Any]) -> tuple[str, str | None]:
@@ -392,7 +423,8 @@ async def get_token(
 ) -> dict[str, Any] | str | None:
     """The decoded session token of a request (next-auth's ``getToken``), or None.
 
-    ``conn`` is a Starlette ``Request``/``HTTPConnection`` or an ASGI scope.
+    ``conn`` is any framework's request object with a ``scope`` (Starlette, FastAPI,
+    Litestar, Quart, Django) or an ASGI scope.
     ``version`` picks the cookie names and format: 4 (``next-auth.session-token``),
     5 (``authjs.session-token``) or None (both, v4 first). ``salt`` defaults to ""
     for v4 and to the cookie name for v5. ``raw=True`` returns the token string

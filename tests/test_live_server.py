@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 
 import httpx2
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -20,6 +16,7 @@ from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
 from asgi_withauth import Rule, WithAuth, jwt
+from tests.servers import running
 
 SECRET = "live-server-secret"
 
@@ -43,21 +40,8 @@ def build_app() -> Starlette:
 
 @pytest.fixture(scope="module", params=["websockets-sansio", "wsproto"])
 def server(request: pytest.FixtureRequest) -> Iterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(build_app(), host="127.0.0.1", port=port, log_level="warning", ws=request.param)
-    instance = uvicorn.Server(config)
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not instance.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    yield f"127.0.0.1:{port}"
-    instance.should_exit = True
-    thread.join(timeout=10)
+    with running(build_app(), ws=request.param) as address:
+        yield address
 
 
 def session_cookie(sub: str = "live-user") -> str:
