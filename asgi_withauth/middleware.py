@@ -16,7 +16,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from typing import Any, Final, Literal, TypeAlias
 from urllib.parse import urlsplit
@@ -94,6 +94,20 @@ def _pick(name: str, pythonic: Any, spelled: Any) -> Any:
     return pythonic if pythonic is not None else spelled
 
 
+_NEXT_AUTH_COOKIES: Final = frozenset(
+    {"sessionToken", "callbackUrl", "csrfToken", "pkceCodeVerifier", "state", "nonce", "webauthnChallenge"}
+)
+
+
+def _known(name: str, options: Mapping[str, Any] | None, allowed: Set[str]) -> dict[str, Any]:
+    """next-auth's option dict, refusing keys next-auth does not have (a typo would be ignored)."""
+    options = dict(options or {})
+    unknown = sorted(set(options) - allowed)
+    if unknown:
+        raise TypeError(f"{name}: unknown key(s) {unknown}; next-auth's are {sorted(allowed)}")
+    return options
+
+
 def _auth_path_from_env() -> str:
     """The path of NEXTAUTH_URL (next-auth's ``parseUrl``: https:// assumed), else /api/auth."""
     url = os.environ.get("NEXTAUTH_URL") or os.environ.get("AUTH_URL")
@@ -144,7 +158,10 @@ class WithAuth:
         cookies: Mapping[str, Mapping[str, Any]] | None = None,
         jwt: Mapping[str, Any] | None = None,
     ) -> None:
-        pages = dict(pages or {})
+        pages = _known("pages", pages, {"signIn", "error", "signOut", "verifyRequest", "newUser"})
+        callbacks = _known("callbacks", callbacks, {"authorized", "jwt", "session", "signIn", "redirect"})
+        jwt = _known("jwt", jwt, {"decode", "encode", "secret", "maxAge"})
+        cookies = _known("cookies", cookies, _NEXT_AUTH_COOKIES)
         self.app = app
         self.sign_in_page: str = _pick("sign_in_page / pages['signIn']", sign_in_page, pages.get("signIn"))
         self.sign_in_page = self.sign_in_page or DEFAULT_SIGN_IN

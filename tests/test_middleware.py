@@ -507,3 +507,12 @@ async def test_websocket_denied_with_close_1008_without_the_extension() -> None:
     sent = await run(WithAuth(inner, secret=SECRET), http_scope("ws://app.test/ws", kind="websocket"))
     assert sent.messages == [{"type": "websocket.close", "code": 1008}]
     assert inner.calls == []
+
+
+async def test_typos_in_next_auth_option_dicts_are_refused() -> None:
+    with pytest.raises(TypeError, match="signIn"):
+        WithAuth(Inner(), secret=SECRET, pages={"signin": "/login"})
+    with pytest.raises(TypeError, match="authorized"):
+        WithAuth(Inner(), secret=SECRET, callbacks={"authorised": lambda token, request: True})
+    # a whole authOptions-style config pastes fine: keys WithAuth does not use are accepted
+    WithAuth(Inner(), secret=SECRET, pages={"signIn": "/a", "newUser": "/b"}, callbacks={"jwt": None})
