@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import math
 from collections import OrderedDict
 from typing import Any
@@ -39,8 +38,10 @@ class TokenCache:
         if now >= valid_until:
             self._entries.pop(token, None)
             return None
-        with contextlib.suppress(KeyError):  # evicted by another thread in between
+        try:  # noqa: SIM105 (contextlib.suppress costs ~0.2 us per hit)
             self._entries.move_to_end(token)
+        except KeyError:  # evicted by another thread in between
+            pass
         return dict(claims)
 
     def put(self, token: str, claims: dict[str, Any]) -> None:

@@ -541,7 +541,7 @@ class MatcherSet:
             groups += re.compile(body).groups + 1  # the sources' own groups, then the marker
             self._markers[groups] = index
             branches.append(body + "()")
-        self._fullmatch = re.compile(prefix + "(?:" + "|".join(branches) + ")").fullmatch
+        self._fullmatch = re.compile(_greedy(prefix + "(?:" + "|".join(branches) + ")")).fullmatch
 
     def first(self, path: str, facts: RequestFacts | None = None, *, start: int = 0) -> int | None:
         """Index of the first matcher (from ``start``) that matches ``path``, or None."""
@@ -559,6 +559,19 @@ class MatcherSet:
             if matcher is None or matcher.match(path, facts):
                 return index
         return None
+
+
+_LAZY_SEGMENT: Final = re.compile(r"(?<!\\)\[\^\\#/\\\?\]\+\?")
+r"""path-to-regexp's default segment, ``[^\#/\?]+?``, as the translation spells it."""
+
+
+def _greedy(pattern: str) -> str:
+    r"""The segment repeats made greedy. With no backreferences, and no atomic groups or
+    possessive quantifiers (the translation emits neither), greediness changes which way a
+    regex matches, never whether it fully matches, nor which alternative of the set wins,
+    since alternatives are still tried in order. Lazy ``+?`` retries the rest of the pattern
+    after every character; greedy runs through the segment at once (~1 us less per hit)."""
+    return _LAZY_SEGMENT.sub(r"[^\\#/\\?]+", pattern)
 
 
 _LITERAL_UNIT: Final = re.compile(r"\\[-.]|[A-Za-z0-9_/]")

@@ -31,7 +31,7 @@ from .jwt import DEFAULT_LEEWAY, DEFAULT_MAX_AGE, Secret, Version, peek_version
 from .matcher import Matcher, MatcherSet, MatcherSpec, RequestFacts
 from .paths import MalformedPathError, path_forms, raw_route_path, route_path, under
 from .refresh import ALWAYS, SessionRefresher
-from .token import DecodeHook, TokenReader, cached_token
+from .token import DecodeHook, TokenReader, cached_token, cached_token_sync
 from .urls import callback_path, page_url, request_origin
 
 __all__ = ["AuthorizedCallback", "Deny", "Rule", "WithAuth"]
@@ -59,6 +59,9 @@ DEFAULT_AUTH_PATH: Final = "/api/auth"
 _PUBLIC_PREFIXES: Final = ("/_next", "/favicon.ico")
 _ALLOW: Final = object()
 _EVERY_PATH: Final = "(every path)"
+_ORIGIN_HEADERS: Final = frozenset({b"host", b"x-forwarded-proto", b"x-forwarded-host"})
+_ROUTE_MEMO_SIZE: Final = 1024
+_ROUTE_PATH_MAX: Final = 1024
 
 
 @dataclass(frozen=True)
@@ -212,6 +215,10 @@ class WithAuth:
         ]
         self._index = MatcherSet([c.matcher for c in self._rules])
         self._needs_facts = any(c.matcher is not None and c.matcher.needs_facts for c in self._rules)
+        # (path, raw_path, root_path) -> (matched rules, passes unchecked): both depend on
+        # nothing else unless a matcher has has/missing conditions. Bounded: emptied when full.
+        self._route_memo = not self._needs_facts
+        self._routes: dict[tuple[Any, Any, Any], tuple[list[_Compiled], bool]] = {}
         self._sign_in_path = urlsplit(self.sign_in_page).path if not urlsplit(self.sign_in_page).netloc else None
         self._error_path = urlsplit(self.error_page).path if not urlsplit(self.error_page).netloc else None
         self._pages = frozenset(path for path in (self._sign_in_path, self._error_path) if path)
@@ -228,19 +235,28 @@ class WithAuth:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        try:
-            forms = path_forms(scope, case_sensitive=self.case_sensitive)
-        except MalformedPathError as exc:
-            logger.debug("request refused: %s", exc)
-            await self._plain(scope, receive, send, 400, "Bad Request: malformed path")
-            return
-        try:
-            matched = self._matching_rules(scope, forms)
-        except Exception:
-            logger.exception("matching the request path failed; denying the request")
-            await self._plain(scope, receive, send, 403, "Forbidden")
-            return
-        if not matched or self._passes_unchecked(scope, forms, matched):
+        key = (scope.get("path"), scope.get("raw_path"), scope.get("root_path"))
+        route = self._routes.get(key)
+        if route is None:
+            try:
+                forms = path_forms(scope, case_sensitive=self.case_sensitive)
+            except MalformedPathError as exc:
+                logger.debug("request refused: %s", exc)
+                await self._plain(scope, receive, send, 400, "Bad Request: malformed path")
+                return
+            try:
+                matched = self._matching_rules(scope, forms)
+            except Exception:
+                logger.exception("matching the request path failed; denying the request")
+                await self._plain(scope, receive, send, 403, "Forbidden")
+                return
+            route = (matched, not matched or self._passes_unchecked(scope, forms, matched))
+            if self._route_memo and len(key[0] or "") <= _ROUTE_PATH_MAX:
+                if len(self._routes) >= _ROUTE_MEMO_SIZE:
+                    self._routes.clear()
+                self._routes[key] = route
+        matched, unchecked = route
+        if unchecked or (self.allow_preflight and scope.get("method") == "OPTIONS" and _is_preflight(scope)):
             await self.app(scope, receive, send)
             return
         if not self.reader.configured:
@@ -267,9 +283,10 @@ class WithAuth:
         return [self._rules[i] for i in sorted(found)]
 
     def _passes_unchecked(self, scope: Scope, forms: tuple[str, ...], matched: list[_Compiled]) -> bool:
+        """Whether the path alone lets the request through (public rules, next-auth's public
+        paths); depends on the path, raw path and root path only, so it is memoised with them.
+        CORS preflights, which depend on the method and headers, are checked per request."""
         if matched[0].rule.public and all(c.rule.public for c in matched):
-            return True
-        if self.allow_preflight and scope.get("method") == "OPTIONS" and _is_preflight(scope):
             return True
         root = scope.get("root_path")
         if len(forms) == 1 and not root:
@@ -289,7 +306,10 @@ class WithAuth:
         """_ALLOW, or the ASGI app that answers a denied request."""
         token: dict[str, Any] | None = None
         try:
-            token = await cached_token(self.reader, self.cache, scope)
+            if self.reader.decode_hook is None:
+                token = cached_token_sync(self.reader, self.cache, scope)
+            else:
+                token = await cached_token(self.reader, self.cache, scope)
             conn: HTTPConnection | None = None
             for compiled in matched:
                 if compiled.rule.public:
@@ -361,7 +381,11 @@ class WithAuth:
         return deny
 
     def _origin(self, scope: Scope) -> str:
-        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers") or ()}
+        headers = {
+            k.decode("latin-1"): v.decode("latin-1")
+            for k, v in reversed(scope.get("headers") or ())  # the first of repeats wins
+            if k in _ORIGIN_HEADERS
+        }
         return request_origin(scope, headers, public_url=self.public_url, trust_forwarded=self.trust_forwarded)
 
     def _sign_in_redirect(self, scope: Scope, page: str) -> ASGIApp:
@@ -390,7 +414,7 @@ class WithAuth:
         if scope["type"] == "websocket":
             await _WebSocketDenial(status)(scope, receive, send)
             return
-        await _no_store(Response(text, status_code=status, media_type="text/plain"))(scope, receive, send)
+        await _Reply(status, [(b"content-type", b"text/plain; charset=utf-8")], text.encode())(scope, receive, send)
 
 
 def _with_authorized(rule: Rule, authorized: AuthorizedCallback | None) -> Rule:
@@ -433,26 +457,36 @@ def _is_preflight(scope: Scope) -> bool:
     return any(k == b"access-control-request-method" for k, _ in scope.get("headers") or ())
 
 
-def _no_store(response: Response) -> Response:
-    response.headers["cache-control"] = "no-store"
-    return response
+class _Reply:
+    """A small complete HTTP response with ``Cache-Control: no-store``, sent as two ASGI
+    messages (denials are built per request: no Response object needed)."""
+
+    __slots__ = ("body", "headers", "status")
+
+    def __init__(self, status: int, headers: list[tuple[bytes, bytes]], body: bytes = b"") -> None:
+        self.status = status
+        self.headers = [*headers, (b"cache-control", b"no-store"), (b"content-length", str(len(body)).encode())]
+        self.body = body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": self.status, "headers": self.headers})
+        await send({"type": "http.response.body", "body": self.body})
 
 
-def _redirect(location: str) -> Response:
-    return _no_store(Response(status_code=307, headers={"location": location}))
+def _redirect(location: str) -> _Reply:
+    return _Reply(307, [(b"location", location.encode("latin-1"))])
 
 
 _STATUS_BODIES: Final = {
     401: {"error": "unauthorized", "message": "Sign in first: this request carries no valid session."},
     403: {"error": "forbidden", "message": "This session is not allowed to access this resource."},
 }
+_JSON: Final = (b"content-type", b"application/json")
 
 
-def _status_response(status: int) -> Response:
-    response = Response(json.dumps(_STATUS_BODIES[status]), status_code=status, media_type="application/json")
-    if status == 401:
-        response.headers["www-authenticate"] = "Bearer"
-    return _no_store(response)
+def _status_response(status: int) -> _Reply:
+    headers = [_JSON, (b"www-authenticate", b"Bearer")] if status == 401 else [_JSON]
+    return _Reply(status, headers, json.dumps(_STATUS_BODIES[status]).encode())
 
 
 class _WebSocketDenial:

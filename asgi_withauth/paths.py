@@ -38,6 +38,7 @@ _PLAIN_CASED: Final = re.compile(r"/|(?:/(?!\.\.?(?:/|\Z))[A-Za-z0-9._~!$&'()*+,
 _PLAIN_LOWER: Final = re.compile(r"/|(?:/(?!\.\.?(?:/|\Z))[a-z0-9._~!$&'()*+,=:@-]+)+")
 # What the WHATWG URL parser leaves unencoded in a path (its path percent-encode set's complement).
 _PATH_SAFE: Final = "!$&'()*+,;=:@/%-._~[]|^"
+_URL_PLAIN: Final = re.compile(r"(?:/(?:[A-Za-z0-9_~!$&'()*+,;=:@-][A-Za-z0-9._~!$&'()*+,;=:@-]*)?)*")
 _SINGLE_DOT: Final = frozenset({".", "%2e"})
 _DOUBLE_DOT: Final = frozenset({"..", ".%2e", "%2e.", "%2e%2e"})
 
@@ -74,6 +75,8 @@ def url_path(path: str) -> str:
     """The path as the WHATWG URL parser (and so Next.js) spells it: backslashes as
     ``/``, ``.``/``..`` segments (also ``%2e``) resolved, other characters percent-encoded
     where the parser would encode them."""
+    if _URL_PLAIN.fullmatch(path):
+        return path  # nothing to encode, no dot segments
     out: list[str] = []
     segments = quote(path.replace("\\", "/"), safe=_PATH_SAFE, errors="surrogateescape").split("/")[1:]
     for i, segment in enumerate(segments):

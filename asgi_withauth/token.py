@@ -109,6 +109,20 @@ def request_headers(scope: Mapping[str, Any]) -> tuple[str, str | None]:
     return "; ".join(cookies), authorization
 
 
+def raw_request_headers(scope: Mapping[str, Any]) -> tuple[bytes, bytes | None]:
+    """:func:`request_headers` undecoded: the Cookie header's bytes (repeats joined with
+    ``b"; "``; decoded as latin-1 it parses to the same cookies) and the first
+    Authorization header's bytes, so a memo hit costs no decoding."""
+    cookie = b""
+    authorization: bytes | None = None
+    for key, value in scope.get("headers") or ():
+        if key == b"cookie":
+            cookie = cookie + b"; " + value if cookie else value
+        elif key == b"authorization" and authorization is None:
+            authorization = value
+    return cookie, authorization
+
+
 def bearer_token(authorization: str | None) -> str | None:
     """The token of ``Bearer <token>``, percent-decoded; None when absent or malformed."""
     if not authorization:
@@ -171,7 +185,7 @@ class TokenReader:
             for secure in (False, True)
         }
         self._codecs: dict[tuple[Version, str], TokenCodec] = {}
-        self._seen: dict[tuple[str, bool], object] = {}  # Cookie header -> what it holds
+        self._seen: dict[tuple[bytes, bool], object] = {}  # Cookie header -> what it holds
 
     @property
     def configured(self) -> bool:
@@ -204,13 +218,13 @@ class TokenReader:
 
         ``bearer=False`` reads cookies only (as next-auth's getServerSession does).
         """
-        cookie_header, authorization = request_headers(scope)
+        cookie_header, authorization = raw_request_headers(scope)
         secure = self.is_secure(scope)
         if cookie_header:
-            key = (cookie_header, secure)
+            key = (cookie_header, secure)  # the header's bytes: no decoding on a memo hit
             found = self._seen.get(key)
             if found is None:
-                found = self._from_cookies(cookie_header, secure)
+                found = self._from_cookies(cookie_header.decode("latin-1"), secure)
                 if len(cookie_header) <= _SEEN_HEADER_MAX:  # bounded in count and size
                     if len(self._seen) >= _SEEN_SIZE:
                         self._seen.clear()
@@ -219,7 +233,7 @@ class TokenReader:
                 return None
             if found is not _ABSENT:
                 return found  # type: ignore[return-value]
-        token = bearer_token(authorization) if bearer else None
+        token = bearer_token(authorization.decode("latin-1")) if bearer and authorization else None
         if token is None:
             return None
         if len(token) > MAX_TOKEN_LENGTH:
@@ -316,12 +330,20 @@ class TokenReader:
 
 async def cached_token(reader: TokenReader, cache: TokenCache, scope: Mapping[str, Any]) -> dict[str, Any] | None:
     """The request's decoded token through ``cache`` (built-in codec only; hooks run every time)."""
+    if reader.decode_hook is None:
+        return cached_token_sync(reader, cache, scope)
+    found = reader.find(scope)
+    if found is None:
+        return None
+    return await reader.decode(*found)
+
+
+def cached_token_sync(reader: TokenReader, cache: TokenCache, scope: Mapping[str, Any]) -> dict[str, Any] | None:
+    """:func:`cached_token` for readers without a decode hook, with no coroutine to run."""
     found = reader.find(scope)
     if found is None:
         return None
     raw, source = found
-    if reader.decode_hook is not None:
-        return await reader.decode(raw, source)
     now = int(time.time())
     claims = cache.get(raw, now)
     if claims is None:

@@ -9,6 +9,7 @@ same-origin path: never ``//host``, never a backslash, never an absolute URL.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from typing import Any, Final
@@ -28,6 +29,7 @@ Origin = str
 """``scheme://host[:port]``, as ``URL.origin`` prints it."""
 
 
+@functools.lru_cache(maxsize=256)
 def _origin(scheme: str, host: str) -> Origin | None:
     scheme = {"ws": "http", "wss": "https"}.get(scheme, scheme)
     if scheme not in _DEFAULT_PORTS:
@@ -85,12 +87,19 @@ def callback_path(root_path: str, raw_path: str, query: str) -> str:
 
 def page_url(origin: Origin, root_path: str, page: str, params: Mapping[str, str]) -> str:
     """``new URL(basePath + page, origin)`` with ``params`` appended via URLSearchParams."""
+    base, existing = _page(origin, root_path, page)
+    query = "&".join([*existing, *(f"{form_encode(k)}={form_encode(v)}" for k, v in params.items())])
+    return f"{base}?{query}" if query else base
+
+
+@functools.lru_cache(maxsize=256)
+def _page(origin: Origin, root_path: str, page: str) -> tuple[str, tuple[str, ...]]:
+    """The page's URL without its query, and its own query re-serialised as URLSearchParams does."""
     parts = urlsplit(page)
     if parts.scheme and parts.netloc:
         base = f"{parts.scheme}://{parts.netloc}{parts.path or '/'}"
     else:
         path = root_path + parts.path  # glued as next-auth does: `${basePath}${page}`
         base = origin + url_path(path if path.startswith("/") else "/" + path)
-    pairs = [*parse_qsl(parts.query, keep_blank_values=True), *params.items()]
-    query = "&".join(f"{form_encode(k)}={form_encode(v)}" for k, v in pairs)
-    return f"{base}?{query}" if query else base
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    return base, tuple(f"{form_encode(k)}={form_encode(v)}" for k, v in pairs)
