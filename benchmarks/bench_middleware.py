@@ -21,16 +21,19 @@ interleaved in 1 s wrk slices (bare, ours, bare, ours, ...), because this machin
 drifts by tens of percent within seconds: interleaving at 1 s makes both runs of a pair see
 the same machine. A run's req/s is its requests over its slices' time; the ratio is the
 median over pairs of (ours / bare). The server's CPU time per request (``/proc``) is shown
-too. A wrk Lua script counts every response status, and the inner app counts the requests
-it served and how many carried ``scope["nextauth"]["token"]``: both are checked after
-every slice.
+too, and a round of slices in which a server got less than 85% of its core (something else
+ran on the machine) is measured again. A wrk Lua script counts every response status, and
+the inner app counts the requests it served and how many carried
+``scope["nextauth"]["token"]``: both are checked after every slice. The floors are
+reference middlewares that do the least work possible (see ``FloorMiddleware``), and
+``--candidate DIR`` adds a modified copy of asgi_withauth to every comparison.
 
 Part 2, in process (no server): microseconds per request for the ASGI app called directly
 with a prebuilt scope and no-op ``receive``/``send``: a minimal inner app alone, and behind
 ``WithAuth`` with 1, 10 and 100 rules (``rules=[Rule(matcher=f"/area{i}/:path*") ...]``,
-``matcher=[]``), the request hitting the last rule with a valid token and a warm cache;
-plus a request that matches none of the 100 rules, and two context rows (cache off,
-no cookie).
+``matcher=[]``), the request hitting the last rule with a valid token and a warm cache,
+on one path and on a new path for each request (so that no per-path memo helps); a request
+that matches none of the 100 rules; the floors; and two context rows (cache off, no cookie).
 
 The benchmark prints and never fails on a slow result; it exits non-zero only when a
 check fails (wrong statuses, a token that does not decode, a server that does not start).
@@ -45,7 +48,6 @@ import contextlib
 import gc
 import http.client
 import importlib.util
-import itertools
 import json
 import math
 import os
@@ -90,6 +92,7 @@ OURS: Final = "ours"
 OURS_NO_CACHE: Final = "ours (cache_size=0)"
 FLOOR_CACHED: Final = "floor, cached"
 FLOOR_DECRYPT: Final = "floor, decrypts"
+FLOOR_PASS: Final = "floor, passes through"
 CANDIDATE: Final = "candidate"
 CANDIDATE_NO_CACHE: Final = "candidate (cache_size=0)"
 CANDIDATE_OF: Final = {OURS: CANDIDATE, OURS_NO_CACHE: CANDIDATE_NO_CACHE}
@@ -99,15 +102,18 @@ VARIANTS: Final = {
     OURS_NO_CACHE: "ours-nocache",
     FLOOR_CACHED: "floor-cached",
     FLOOR_DECRYPT: "floor-decrypt",
+    FLOOR_PASS: "floor-pass",
     CANDIDATE: "ours",  # the same app, served with --candidate's asgi_withauth
     CANDIDATE_NO_CACHE: "ours-nocache",
 }
+"""Server variant -> value of ``ASGI_WITHAUTH_BENCH_VARIANT`` in the server process."""
 WITH_AUTH: Final = frozenset({OURS, OURS_NO_CACHE, CANDIDATE, CANDIDATE_NO_CACHE})
 MIN_CPU_SHARE: Final = 0.85
-"""A slice where the server used less of its core than this was starved by something else
-on the machine (the server is the bottleneck, so it should be near 100%): its pair is
-measured again, at most --pairs more times per scenario."""
-"""Server variant -> value of ``ASGI_WITHAUTH_BENCH_VARIANT`` in the server process."""
+"""A slice where a server used less of its core than this was starved by something else on
+the machine (the server is the bottleneck, so it should be near 100%): that round of slices
+(one per server) is measured again after a pause, at most pairs x duration times per
+scenario; past that budget, starved rounds are kept and counted in the table."""
+RETRY_PAUSE: Final = 2.0
 
 SERVER_TARGETS: Final = {"a": 0.90, "b": 0.75, "d": 0.97}
 RULES_GROWTH_TARGET: Final = 1.2
@@ -206,6 +212,17 @@ class FloorMiddleware:
         return claims
 
 
+class PassThrough:
+    """A reference point: an ASGI middleware that does nothing but call the app, the cost
+    of one more layer (what an unmatched path can cost at the very least)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+
+
 def server_app() -> ASGIApp:
     """The uvicorn factory: the variant named by ``ASGI_WITHAUTH_BENCH_VARIANT``."""
     variant = os.environ.get(VARIANT_ENV, "bare")
@@ -219,6 +236,8 @@ def server_app() -> ASGIApp:
         return FloorMiddleware(bare_app(), cache=True)
     if variant == VARIANTS[FLOOR_DECRYPT]:
         return FloorMiddleware(bare_app(), cache=False)
+    if variant == VARIANTS[FLOOR_PASS]:
+        return PassThrough(bare_app())
     raise ValueError(f"unknown {VARIANT_ENV}={variant!r}")
 
 
@@ -403,6 +422,7 @@ SCENARIOS: Final = (
 FLOOR_SCENARIOS: Final = (
     Scenario("a-floor", "reference for (a): floor, cached", PROTECTED_PATH, True, FLOOR_CACHED, 200, 200, True),
     Scenario("b-floor", "reference for (b): floor, decrypts", PROTECTED_PATH, True, FLOOR_DECRYPT, 200, 200, True),
+    Scenario("d-floor", "reference for (d): floor, passes through", UNMATCHED_PATH, True, FLOOR_PASS, 200, 200, False),
 )
 
 
@@ -479,7 +499,8 @@ class ScenarioResult:
     path: str
     contenders: tuple[str, ...]  # the variants compared with the bare app, in run order
     pairs: list[dict[str, WrkRun]] = field(default_factory=list)
-    discarded: list[dict[str, WrkRun]] = field(default_factory=list)
+    discarded: list[dict[str, Slice]] = field(default_factory=list)  # rounds of slices measured again
+    starved_kept: int = 0  # starved rounds kept once the budget for measuring again ran out
 
     def ratios(self, variant: str) -> list[float]:
         return [pair[variant].rps / pair[BARE].rps for pair in self.pairs]
@@ -496,7 +517,10 @@ class ScenarioResult:
             "ratio": {variant: self.ratio(variant) for variant in self.contenders},
             "ratios": {variant: self.ratios(variant) for variant in self.contenders},
             "pairs": [{variant: run.summary() for variant, run in pair.items()} for pair in self.pairs],
-            "discarded_pairs": [{variant: run.summary() for variant, run in pair.items()} for pair in self.discarded],
+            "discarded_slices": [
+                {variant: asdict(part) for variant, part in parts.items()} for parts in self.discarded
+            ],
+            "starved_slices_kept": self.starved_kept,
         }
 
 
@@ -630,9 +654,10 @@ def check_server(servers: Mapping[str, Server], token: str, claims: Mapping[str,
         if status != 200 or body != b"dashboard":
             raise CheckFailed(f"{variant}: {PROTECTED_PATH} with the session cookie answered {status} {body!r}")
         saw = after["with_token"] - before["with_token"]
-        if variant == BARE and saw != 0:
-            raise CheckFailed("bare: a token appeared without a middleware")
-        if variant != BARE and (saw != 1 or after["last_sub"] != claims["sub"]):
+        decodes = variant not in (BARE, FLOOR_PASS)
+        if not decodes and saw != 0:
+            raise CheckFailed(f"{variant}: a token appeared without a middleware that decodes it")
+        if decodes and (saw != 1 or after["last_sub"] != claims["sub"]):
             raise CheckFailed(f"{variant}: the inner app did not see the token's claims in scope['nextauth']['token']")
         status, headers, _ = http_get(server.port, PROTECTED_PATH)
         ours = variant in WITH_AUTH
@@ -722,19 +747,40 @@ def measure_servers(
             print(f"checks passed: 200 with the token seen by the inner app, 307 without a cookie ({pin.note})")
             for scenario in scenarios:
                 sides = (BARE, *contenders(scenario))
+                contenders_of = sides[1:]
                 result = ScenarioResult(scenario.key, scenario.title, scenario.path, sides[1:])
                 headers = cookie if scenario.cookie else {}
-                retries = pairs
+                retries = pairs * seconds  # slice rounds that may be measured again, per scenario
                 while len(result.pairs) < pairs:
                     runs = {variant: WrkRun(variant) for variant in sides}
+                    label = f"  ({scenario.key}) pair {len(result.pairs) + 1}"
                     for variant in sides:
                         run_wrk(wrk_cmd, script, servers[variant].port, scenario.path, headers, warmup, conns)
-                    for _, variant in itertools.product(range(seconds), sides):
-                        part = measure_slice(wrk_cmd, script, servers[variant], scenario.path, headers, conns)
-                        expected = scenario.expect_bare if variant == BARE else scenario.expect_ours
-                        check_slice(scenario, variant, part, expected, conns)
-                        runs[variant].slices.append(part)
-                    label = f"  ({scenario.key}) pair {len(result.pairs) + 1}"
+                    while len(runs[BARE].slices) < seconds:
+                        parts: dict[str, Slice] = {}
+                        # One slice of each: bare first, then the contenders in an order that
+                        # rotates each round (with --candidate), so that none is always last.
+                        turn = len(runs[BARE].slices) % len(contenders_of)
+                        for variant in (BARE, *contenders_of[turn:], *contenders_of[:turn]):
+                            part = measure_slice(wrk_cmd, script, servers[variant], scenario.path, headers, conns)
+                            expected = scenario.expect_bare if variant == BARE else scenario.expect_ours
+                            check_slice(scenario, variant, part, expected, conns)
+                            parts[variant] = part
+                        share = min(part.server_cpu_s / part.duration_s for part in parts.values())
+                        if share < MIN_CPU_SHARE:
+                            if retries > 0:
+                                retries -= 1
+                                result.discarded.append(parts)
+                                print(
+                                    f"{label}: slice discarded, a server got {share:.0%} of its core (the machine"
+                                    f" is busy elsewhere); measured again in {RETRY_PAUSE:g} s",
+                                    flush=True,
+                                )
+                                time.sleep(RETRY_PAUSE)
+                                continue
+                            result.starved_kept += 1
+                        for variant, part in parts.items():
+                            runs[variant].slices.append(part)
                     for run in runs.values():
                         statuses = " ".join(f"{s}x{n}" for s, n in run.statuses.items())
                         print(
@@ -743,16 +789,6 @@ def measure_servers(
                             f"  statuses {statuses}  wrk non-2xx/3xx {run.non_2xx_3xx}",
                             flush=True,
                         )
-                    starved = min(part.server_cpu_s / part.duration_s for run in runs.values() for part in run.slices)
-                    if starved < MIN_CPU_SHARE and retries > 0:
-                        retries -= 1
-                        result.discarded.append(runs)
-                        print(
-                            f"{label} discarded: a server slice used only {starved:.0%} of its core"
-                            " (the machine was busy elsewhere); measuring the pair again",
-                            flush=True,
-                        )
-                        continue
                     result.pairs.append(runs)
                     ratios = ", ".join(f"{v} {runs[v].rps / runs[BARE].rps:.3f}" for v in sides[1:])
                     print(f"{label} ratio to bare: {ratios}", flush=True)
@@ -791,7 +827,10 @@ def server_table(results: Sequence[ScenarioResult]) -> str:
                     totals[status] = totals.get(status, 0) + n
             statuses = ", ".join(f"{s}: {n:,}" for s, n in sorted(totals.items()))
             nonstd = sum(run.non_2xx_3xx for run in runs)
-            discarded = f" ({len(result.discarded)} pairs discarded)" if result.discarded else ""
+            notes = [f"{len(result.discarded)} slice rounds measured again"] if result.discarded else []
+            if result.starved_kept:
+                notes.append(f"**{result.starved_kept} kept on a busy machine**")
+            discarded = f" ({'; '.join(notes)})" if notes else ""
             lines.append(
                 f"| ({result.key}) {result.title} `{result.path}`{discarded} | {bare} | {variant}"
                 f" | {', '.join(f'{run.rps:,.0f}' for run in runs)} | {', '.join(f'{r:.3f}' for r in ratios)}"
@@ -928,6 +967,9 @@ def in_process_cases(token: str, api: ModuleType = asgi_withauth, prefix: str = 
                 200,
                 True,
             ),
+            case(
+                "floor-pass", "reference: floor, passes through", PassThrough(tiny_app), same("/public/x"), 200, False
+            ),
         ]
     hundred = rules_app(100, api=api)
     return [
@@ -973,12 +1015,16 @@ async def check_case(case: InProcessCase) -> None:
 def sampler(case: InProcessCase) -> Callable[[int], Awaitable[int]]:
     app, templates = case.app, case.scopes
     count = len(templates)
+    position = [0]  # where the cycle through the scopes resumes at the next sample
 
     async def sample(repeats: int) -> int:
-        start = time.perf_counter_ns()
-        for i in range(repeats):
+        start = position[0]
+        begin = time.perf_counter_ns()
+        for i in range(start, start + repeats):
             await app(dict(templates[i % count]), _receive, _send)  # a fresh scope per request, as a server makes
-        return time.perf_counter_ns() - start
+        elapsed = time.perf_counter_ns() - begin
+        position[0] = (start + repeats) % count
+        return elapsed
 
     return sample
 
@@ -1086,6 +1132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=Path,
         help="also measure the asgi_withauth package in DIR (e.g. a modified copy of the repo), interleaved",
     )
+    parser.add_argument("--scenarios", metavar="KEYS", help="server scenarios to run, e.g. a,a-floor,d (default: all)")
     parser.add_argument("--skip-server", action="store_true", help="only the in-process part")
     parser.add_argument("--skip-in-process", action="store_true", help="only the server part")
     args = parser.parse_args(argv)
@@ -1099,6 +1146,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if candidate_root is not None and not (candidate_root / "asgi_withauth" / "__init__.py").is_file():
         parser.error(f"--candidate: {candidate_root} has no asgi_withauth/__init__.py")
     candidate_api = load_candidate(candidate_root) if candidate_root is not None else None
+    # Stop the servers on SIGTERM too (SIGINT is ignored in background jobs of sh).
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     started = time.monotonic()
     wrk = shutil.which("wrk")
     if wrk is None and not args.skip_server:
@@ -1113,9 +1162,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     pin = pinning()
     loop = event_loop_name()
     floors = args.floors if args.floors is not None else not args.quick
-    scenarios = [*SCENARIOS[:1], *FLOOR_SCENARIOS[:1], *SCENARIOS[1:2], *FLOOR_SCENARIOS[1:], *SCENARIOS[2:]]
+    a, b, c, d = SCENARIOS
+    a_floor, b_floor, d_floor = FLOOR_SCENARIOS
+    scenarios = [a, a_floor, b, b_floor, c, d, d_floor]
     if not floors:
         scenarios = list(SCENARIOS)
+    if args.scenarios:
+        keys = args.scenarios.split(",")
+        known = {scenario.key: scenario for scenario in (*SCENARIOS, *FLOOR_SCENARIOS)}
+        if unknown := [key for key in keys if key not in known]:
+            parser.error(f"--scenarios: unknown {unknown}; known: {', '.join(known)}")
+        scenarios = [known[key] for key in keys]
     report: dict[str, Any] = {"environment": env, "settings": {}, "server": [], "in_process": {}}
     print(", ".join(f"{k} {v}" for k, v in env.items()))
     try:
