@@ -29,7 +29,15 @@ from starlette.websockets import WebSocket
 from .cache import TokenCache
 from .jwt import DEFAULT_LEEWAY, DEFAULT_MAX_AGE, Secret, Version, peek_version
 from .matcher import Matcher, MatcherSet, MatcherSpec, RequestFacts
-from .paths import MalformedPathError, path_forms, raw_route_path, route_path, under
+from .paths import (
+    MalformedPathError,
+    NonCanonicalPathError,
+    PathPolicy,
+    canonical_route,
+    raw_route_path,
+    redirect_target,
+    under,
+)
 from .refresh import ALWAYS, SessionRefresher
 from .token import DecodeHook, TokenReader, cached_token, cached_token_sync
 from .urls import callback_path, page_url, request_origin
@@ -149,8 +157,9 @@ class WithAuth:
         require_exp: bool = False,
         public_url: str | None = None,
         trust_forwarded: bool = False,
-        allow_preflight: bool = True,
+        allow_preflight: bool = False,
         case_sensitive: bool = False,
+        path_policy: PathPolicy | None = None,
         cache_size: int = 1024,
         refresh: bool = False,
         max_age: int | None = None,
@@ -174,6 +183,7 @@ class WithAuth:
         self.trust_forwarded = trust_forwarded
         self.allow_preflight = allow_preflight
         self.case_sensitive = case_sensitive
+        self.path_policy = path_policy if path_policy is not None else PathPolicy()
         self.reader = TokenReader(
             secret=secret,
             salt=salt,
@@ -239,11 +249,12 @@ class WithAuth:
         route = self._routes.get(key)
         if route is None:
             try:
-                forms = path_forms(scope, case_sensitive=self.case_sensitive)
+                path = canonical_route(scope, self.path_policy)
             except MalformedPathError as exc:
-                logger.debug("request refused: %s", exc)
-                await self._plain(scope, receive, send, 400, "Bad Request: malformed path")
+                await self._refuse_path(scope, receive, send, exc)
                 return
+            lowered = path.lower()
+            forms = (path,) if self.case_sensitive or lowered == path else (path, lowered)
             try:
                 matched = self._matching_rules(scope, forms)
             except Exception:
@@ -267,8 +278,10 @@ class WithAuth:
             if self.refresher is not None and scope["type"] == "http":
                 send = self._refreshing(scope, send)
             await self.app(scope, receive, send)
-        elif outcome is not None:
+        elif isinstance(outcome, _Reply):
             await outcome(scope, receive, send)
+        elif outcome is not None:
+            await self._send_verdict(outcome, scope, receive, send)
 
     # ------------------------------------------------------------------ decisions
 
@@ -324,10 +337,7 @@ class WithAuth:
                     continue
                 if verdict is False or verdict is None:
                     return self._denial(scope, compiled.rule, token)
-                if _redirects_to_itself(verdict, scope):
-                    logger.debug("authorized redirected to the current path; letting the request through")
-                    continue
-                return verdict
+                return verdict  # a response of the callback's own: sent as is, never an allow
         except Exception:
             logger.exception("authorization failed with an exception; denying the request")
             return self._denial(scope, matched[0].rule, token)
@@ -367,6 +377,42 @@ class WithAuth:
         return send_with_cookie
 
     # ------------------------------------------------------------------ responses
+
+    async def _send_verdict(self, verdict: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
+        """Send a response that ``authorized`` or a rule's ``deny`` returned. If it fails before
+        it started a response, the request gets a plain 403 instead of a 500."""
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = True
+            await send(message)
+
+        try:
+            await verdict(scope, receive, tracking_send)
+        except Exception:
+            if started:
+                raise
+            logger.warning(
+                "the response returned by authorized (or a rule's deny) failed before sending anything; "
+                "denying with 403. Return a Starlette Response or another ASGI app.",
+                exc_info=True,
+            )
+            await self._plain(scope, receive, send, 403, "Forbidden")
+
+    async def _refuse_path(self, scope: Scope, receive: Receive, send: Send, exc: MalformedPathError) -> None:
+        """Answer a request whose path is not canonical: a 308 to the canonical form, or 400/414."""
+        logger.debug("request path refused: %s", exc)
+        if (
+            isinstance(exc, NonCanonicalPathError)
+            and scope["type"] == "http"
+            and self.path_policy.non_canonical == "redirect"
+        ):
+            location = redirect_target(scope, exc.location)
+            await _Reply(308, [(b"location", location.encode("ascii"))])(scope, receive, send)
+            return
+        reason = "URI Too Long" if exc.status == 414 else "Bad Request"
+        await self._plain(scope, receive, send, exc.status, f"{reason}: {exc}")
 
     def _denial(self, scope: Scope, rule: Rule, token: dict[str, Any] | None) -> ASGIApp:
         deny = rule.deny
@@ -432,7 +478,7 @@ async def _call_authorized(rule: Rule, token: dict[str, Any] | None, conn: HTTPC
     verdict = rule.authorized(token, conn)
     if inspect.isawaitable(verdict):
         verdict = await verdict
-    if verdict is True or verdict is False or verdict is None or callable(verdict):
+    if verdict is True or verdict is False or verdict is None or _is_asgi_app(verdict):
         return verdict
     logger.warning(
         "authorized returned %s; return True or False (or a response). Denying the request.", type(verdict).__name__
@@ -440,15 +486,18 @@ async def _call_authorized(rule: Rule, token: dict[str, Any] | None, conn: HTTPC
     return False
 
 
-def _redirects_to_itself(verdict: Any, scope: Scope) -> bool:
-    """Auth.js v5's loop guard: a returned redirect to the current path is not followed."""
-    if not isinstance(verdict, Response) or not 300 <= verdict.status_code < 400:
+def _is_asgi_app(value: Any) -> bool:
+    """Whether ``value`` can be called as an ASGI app, ``app(scope, receive, send)``: a
+    Starlette response, or a non-class callable taking those three arguments."""
+    if isinstance(value, Response):
+        return True
+    if not callable(value) or inspect.isclass(value):
         return False
-    location = verdict.headers.get("location")
-    if location is None:
+    try:
+        inspect.signature(value).bind(None, None, None)
+    except (TypeError, ValueError):
         return False
-    target = urlsplit(location).path
-    return target in (scope.get("path"), (scope.get("root_path") or "") + route_path(scope))
+    return True
 
 
 def _is_preflight(scope: Scope) -> bool:

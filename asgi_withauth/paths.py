@@ -1,56 +1,122 @@
-"""Request paths: the one the app routes on, and every other spelling of it.
+"""Request paths: one canonical path, the one the app routes on, or a refusal.
 
-ASGI servers do not normalise paths the way Next.js does before ``withAuth`` runs, and
-frameworks and proxies differ in what they decode. So a decision is made on several
-*forms* of the path: the path the app will route on (``scope["path"]``), the path as
-Next.js would see it (the raw path, percent-encoded as the URL parser leaves it, dot
-segments resolved), the path percent-decoded again (as a decoding proxy would pass it
-on), and the fully normalised path (decoded, backslashes as slashes, ``//`` collapsed,
-dot segments resolved, ``;params`` dropped, no trailing slash), plus their lowercase
-forms unless paths are case-sensitive. A path is
-protected if any form is, and public only if every form is.
+ASGI servers pass the request target on almost as sent, and every framework turns it into
+a route in its own way: some collapse ``//``, some route ``..`` as a segment value, some
+strip ``root_path`` as a text prefix or at its first occurrence anywhere, some take the path
+out of an absolute-form target. A decision made on one spelling of the path and a route
+chosen from another is a bypass. So WithAuth first checks that the path is already in one
+canonical form, where every framework routes on the same path:
+
+- it starts with ``/`` (no absolute-form ``http://host/x``, no ``x``, no ``*``);
+- it has no dot segments (``.``, ``..``, in any spelling: ``%2e``, ``.%2E``) and no empty
+  segments (``//``) except a trailing slash;
+- it has no backslash (``\\``, ``%5C``), no encoded slash (``%2F``; see
+  :attr:`PathPolicy.allow_encoded_slash`), no ``;`` (path parameters, which some proxies and
+  servers strip), no percent-escape left once decoded (``%252e``: a second decoding layer
+  would see another path), no control characters, only UTF-8, and ``scope["path"]`` is
+  ``raw_path`` percent-decoded;
+- it is ``root_path`` followed by ``/...``, or does not contain ``root_path`` at all (servers
+  differ in whether they put ``root_path`` in front of the path).
+
+A path that breaks one of the fixable rules (dot segments, ``//``, backslashes, encoded
+slashes) is redirected to its canonical form, like Go's ``ServeMux`` and Envoy's
+``UNESCAPE_AND_REDIRECT``, or refused; the others are refused (400, 414). Nothing of the app
+runs for such a request, and the path WithAuth decides on, and that ``authorized`` sees, is
+the canonical one.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any, Final
-from urllib.parse import quote, unquote, unquote_to_bytes
+from dataclasses import dataclass
+from typing import Any, Final, Literal
+from urllib.parse import quote, unquote
 
 __all__ = [
+    "DEFAULT_MAX_PATH_LENGTH",
     "MalformedPathError",
-    "decode_path",
-    "normalize_path",
-    "path_forms",
+    "NonCanonicalPathError",
+    "PathPolicy",
+    "PathTooLongError",
+    "canonical_route",
     "raw_route_path",
     "route_path",
     "under",
     "url_path",
 ]
 
+DEFAULT_MAX_PATH_LENGTH: Final = 4096
+"""Longer paths are refused (414): no real page needs more, and it bounds matching time."""
+
 _CONTROL: Final = re.compile(r"[\x00-\x1f\x7f]")
-_BAD_PERCENT: Final = re.compile(rb"%(?![0-9A-Fa-f]{2})")
-_PLAIN: Final = re.compile(r"(?:/(?!\.\.?(?:/|$))[A-Za-z0-9._~!$&'()*+,=:@-]+)*/?")
-# Paths with a single form: no encoding, no dot segments, no trailing slash (and no capitals
-# unless paths are case-sensitive).
-_PLAIN_CASED: Final = re.compile(r"/|(?:/(?!\.\.?(?:/|\Z))[A-Za-z0-9._~!$&'()*+,=:@-]+)+")
-_PLAIN_LOWER: Final = re.compile(r"/|(?:/(?!\.\.?(?:/|\Z))[a-z0-9._~!$&'()*+,=:@-]+)+")
+_BAD_PERCENT: Final = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_ESCAPE: Final = re.compile(r"%[0-9A-Fa-f]{2}")
+_ENCODED_SEPARATOR: Final = re.compile(r"%(?:2[Ff]|5[Cc])")
+_ENCODED_BACKSLASH: Final = re.compile(r"%5[Cc]")
+_ENCODED_SLASH: Final = re.compile(r"%2[Ff]")
+# The common case, checked with one linear regex: plain characters only (nothing encoded,
+# no backslash, no ';'), no empty segments but a trailing slash, no dot segments.
+_PLAIN: Final = re.compile(r"/|(?:/(?!\.\.?(?:/|\Z))[A-Za-z0-9._~!$&'()*+,=:@-]+)+/?")
 # What the WHATWG URL parser leaves unencoded in a path (its path percent-encode set's complement).
 _PATH_SAFE: Final = "!$&'()*+,;=:@/%-._~[]|^"
+_RAW_SAFE: Final = _PATH_SAFE.replace("%", "")
 _URL_PLAIN: Final = re.compile(r"(?:/(?:[A-Za-z0-9_~!$&'()*+,;=:@-][A-Za-z0-9._~!$&'()*+,;=:@-]*)?)*")
 _SINGLE_DOT: Final = frozenset({".", "%2e"})
 _DOUBLE_DOT: Final = frozenset({"..", ".%2e", "%2e.", "%2e%2e"})
+# What the URL parser leaves unencoded in a query (special schemes): for Location headers.
+_QUERY_SAFE: Final = "!$&()*+,;=:@/?%-._~[]\\^`{|}"
 
 
 class MalformedPathError(ValueError):
-    """The request path cannot be a real URL path: control characters, or bytes that are not UTF-8."""
+    """The request path cannot be routed safely: answered 400 before the app runs."""
+
+    status = 400
+
+
+class PathTooLongError(MalformedPathError):
+    """The request path is longer than :attr:`PathPolicy.max_length`: answered 414."""
+
+    status = 414
+
+
+class NonCanonicalPathError(MalformedPathError):
+    """The path has a canonical form it can be redirected to (``location``: path and query)."""
+
+    def __init__(self, message: str, *, location: str) -> None:
+        super().__init__(message)
+        self.location = location
+
+
+@dataclass(frozen=True)
+class PathPolicy:
+    """What WithAuth does with request paths that are not in canonical form.
+
+    ``non_canonical``: ``"redirect"`` (default) answers a fixable path (dot segments, ``//``,
+    backslashes, encoded slashes) with a 308 to its canonical form, ``"reject"`` answers it
+    400. Websockets are always refused (400): a handshake cannot follow a redirect.
+    ``allow_encoded_slash``: let ``%2F`` through inside a segment, for apps whose
+    identifiers hold slashes (``/repos/a%2Fb``); the decision is then made on the decoded path,
+    the path ASGI frameworks route on. ``allow_semicolon``: let ``;`` through (matrix
+    parameters). ``max_length``: longer paths are answered 414.
+    """
+
+    non_canonical: Literal["redirect", "reject"] = "redirect"
+    allow_encoded_slash: bool = False
+    allow_semicolon: bool = False
+    max_length: int = DEFAULT_MAX_PATH_LENGTH
+
+    def __post_init__(self) -> None:
+        if self.non_canonical not in ("redirect", "reject"):
+            raise ValueError("PathPolicy.non_canonical: expected 'redirect' or 'reject'")
+        if self.max_length < 1:
+            raise ValueError("PathPolicy.max_length must be positive")
 
 
 def route_path(scope: Mapping[str, Any]) -> str:
     """``scope["path"]`` without the ``root_path`` it is mounted under (as Starlette routes it)."""
     path: str = scope.get("path") or "/"
-    root: str = scope.get("root_path") or ""
+    root: str = (scope.get("root_path") or "").rstrip("/")
     if root and path.startswith(root) and (len(path) == len(root) or path[len(root)] == "/"):
         return path[len(root) :] or "/"
     return path
@@ -69,6 +135,134 @@ def raw_route_path(scope: Mapping[str, Any]) -> str:
     if root and under(text, root):
         text = text[len(root.rstrip("/")) :] or "/"
     return text
+
+
+def canonical_route(scope: Mapping[str, Any], policy: PathPolicy) -> str:
+    """The path the app routes on (``scope["path"]`` without ``root_path``) if the request's
+    path is canonical; raises :class:`MalformedPathError` (or its subclasses
+    :class:`NonCanonicalPathError`, with the canonical location, and :class:`PathTooLongError`)
+    otherwise."""
+    path = scope.get("path")
+    raw = scope.get("raw_path")
+    root: str = (scope.get("root_path") or "").rstrip("/")
+    if not isinstance(path, str) or (raw is not None and not isinstance(raw, bytes)):
+        raise MalformedPathError("the request path is missing")
+    if len(path) > policy.max_length or (raw is not None and len(raw) > 3 * policy.max_length):
+        raise PathTooLongError(f"the request path is longer than {policy.max_length} characters")
+    if not root and _PLAIN.fullmatch(path) and (raw is None or raw == path.encode("ascii")):
+        return path  # the common case: nothing encoded, nothing to resolve
+    route, raw_route = _split_root(path, raw, root)
+    _check_route(route, raw_route, policy)
+    return route
+
+
+def _split_root(path: str, raw: bytes | None, root: str) -> tuple[str, str]:
+    """The decoded and raw route paths: ``root_path`` taken off the front, where it is."""
+    if not path.startswith("/"):
+        if "://" in path:
+            raise MalformedPathError("absolute-form request target: send the path only ('/...')")
+        raise MalformedPathError("the request target does not start with '/'")
+    # Without raw_path, the path re-encoded: encoded slashes cannot be told apart then.
+    raw_text = quote(path, safe=_RAW_SAFE) if raw is None else raw.decode("latin-1")
+    if not root:
+        return path, raw_text
+    if path == root or path.startswith(root + "/"):
+        route = path[len(root) :] or "/"
+        if raw_text == root or raw_text.startswith(root + "/"):
+            raw_text = raw_text[len(root) :] or "/"
+        return route, raw_text
+    if root in path:  # frameworks disagree on where such a path starts: refuse it
+        raise MalformedPathError(f"the path holds root_path {root!r} outside its start")
+    return path, raw_text
+
+
+def _check_route(route: str, raw_route: str, policy: PathPolicy) -> None:
+    """Refuse or redirect anything but a canonical route; see the module's docstring."""
+    if not raw_route.startswith("/"):
+        raise MalformedPathError("the request target does not start with '/'")
+    if _BAD_PERCENT.search(raw_route):
+        raise MalformedPathError("malformed percent-encoding in the request path")
+    try:
+        decoded = unquote(raw_route, errors="strict")
+    except UnicodeDecodeError:
+        raise MalformedPathError("the request path is not UTF-8 (overlong or invalid bytes)") from None
+    if not raw_route.isascii():
+        raise MalformedPathError("unencoded non-ASCII bytes in the request path")
+    if _CONTROL.search(decoded) or _CONTROL.search(route):
+        raise MalformedPathError("control characters in the request path")
+    if _ESCAPE.search(decoded):
+        raise MalformedPathError("the request path is percent-encoded twice")
+    if not policy.allow_semicolon and ";" in decoded:
+        raise MalformedPathError("';' (path parameters) in the request path")
+    if decoded != route:
+        raise MalformedPathError("the request's path and raw_path disagree")
+    fixable = (
+        "\\" in decoded
+        or (not policy.allow_encoded_slash and _ENCODED_SEPARATOR.search(raw_route) is not None)
+        or _has_empty_or_dot_segment(decoded)
+        or _has_empty_or_dot_segment(raw_route)
+    )
+    if not fixable:
+        return
+    location = _canonical_form(raw_route, keep_encoded_slash=policy.allow_encoded_slash)
+    if policy.non_canonical == "reject" or _not_canonical(location, policy):
+        raise MalformedPathError("the request path is not in canonical form")
+    raise NonCanonicalPathError("the request path is not in canonical form", location=location)
+
+
+def _has_empty_or_dot_segment(path: str) -> bool:
+    segments = path.split("/")[1:]
+    for i, segment in enumerate(segments):
+        if segment == "" and i < len(segments) - 1:
+            return True
+        if segment in (".", "..") or segment.lower() in _SINGLE_DOT or segment.lower() in _DOUBLE_DOT:
+            return True
+    return False
+
+
+def _canonical_form(raw_route: str, *, keep_encoded_slash: bool) -> str:
+    """``raw_route`` with backslashes (and, unless kept, encoded slashes) as ``/``, empty
+    segments dropped (a trailing slash kept) and dot segments resolved."""
+    text = _ENCODED_BACKSLASH.sub("/", raw_route.replace("\\", "/"))
+    if not keep_encoded_slash:
+        text = _ENCODED_SLASH.sub("/", text)
+    out: list[str] = []
+    segments = text.split("/")[1:]
+    for i, segment in enumerate(segments):
+        last = i == len(segments) - 1
+        lowered = segment.lower()
+        if lowered in _DOUBLE_DOT:
+            if out:
+                out.pop()
+        elif segment and lowered not in _SINGLE_DOT:
+            out.append(segment)
+            continue
+        if last:
+            out.append("")  # /a/.. and /a/ end in a slash
+    return "/" + "/".join(out) if out != [""] else "/"
+
+
+def _not_canonical(location: str, policy: PathPolicy) -> bool:
+    """Whether a computed canonical form would itself be refused (then refuse, never loop)."""
+    try:
+        strict = PathPolicy(
+            non_canonical="reject",
+            allow_encoded_slash=policy.allow_encoded_slash,
+            allow_semicolon=policy.allow_semicolon,
+        )
+        _check_route(unquote(location, errors="strict"), location, strict)
+    except (MalformedPathError, UnicodeDecodeError):
+        return True
+    return len(location) > policy.max_length
+
+
+def redirect_target(scope: Mapping[str, Any], location: str) -> str:
+    """The ``Location`` of a canonical-form redirect: ``root_path``, the canonical route and
+    the query, as a same-origin path (it starts with exactly one ``/``)."""
+    root = quote((scope.get("root_path") or "").rstrip("/"), safe=_PATH_SAFE)
+    query = (scope.get("query_string") or b"").decode("utf-8", "surrogateescape")
+    target = root + quote(location, safe=_PATH_SAFE, errors="surrogateescape")
+    return target + ("?" + quote(query, safe=_QUERY_SAFE, errors="surrogateescape") if query else "")
 
 
 def url_path(path: str) -> str:
@@ -90,74 +284,6 @@ def url_path(path: str) -> str:
             continue
         out.append(segment)
     return "/" + "/".join(out)
-
-
-def _check_raw(raw: bytes) -> None:
-    if _BAD_PERCENT.search(raw):
-        raise MalformedPathError("malformed percent-encoding in the request path")
-    try:
-        decoded = unquote_to_bytes(raw).decode("utf-8")
-    except UnicodeDecodeError:
-        raise MalformedPathError("the request path is not UTF-8 (overlong or invalid bytes)") from None
-    if _CONTROL.search(decoded):
-        raise MalformedPathError("control characters in the request path")
-
-
-def decode_path(path: str) -> str:
-    """Percent-decode up to three rounds (what a chain of decoding proxies could do)."""
-    for _ in range(3):
-        if "%" not in path:
-            break
-        decoded = unquote(path, errors="strict")
-        if decoded == path:
-            break
-        path = decoded
-    if _CONTROL.search(path):
-        raise MalformedPathError("control characters in the request path")
-    return path
-
-
-def normalize_path(path: str) -> str:
-    """Decode (:func:`decode_path`), turn ``\\`` into ``/``, drop ``;params`` and empty
-    segments, resolve ``.`` and ``..``; the result has no trailing slash."""
-    out: list[str] = []
-    for segment in decode_path(path).replace("\\", "/").split("/"):
-        segment = segment.split(";", 1)[0]
-        if segment in ("", "."):
-            continue
-        if segment == "..":
-            if out:
-                out.pop()
-            continue
-        out.append(segment)
-    return "/" + "/".join(out)
-
-
-def path_forms(scope: Mapping[str, Any], *, case_sensitive: bool = False) -> tuple[str, ...]:
-    """Every form of the request path worth matching, the routed path first.
-
-    Raises :class:`MalformedPathError` for paths no client should send.
-    """
-    path = route_path(scope)
-    raw = scope.get("raw_path")
-    simple = _PLAIN_CASED if case_sensitive else _PLAIN_LOWER
-    if simple.fullmatch(path) and (raw is None or raw == path.encode("ascii")):
-        return (path,)  # the common case: nothing encoded, nothing to normalise
-    if raw is not None:
-        _check_raw(raw)
-    if _CONTROL.search(path):
-        raise MalformedPathError("control characters in the request path")
-    raw_text = raw_route_path(scope) if raw is not None else path
-    plain = raw_text == path and _PLAIN.fullmatch(path) and (len(path) == 1 or not path.endswith("/"))
-    if plain and (case_sensitive or path.lower() == path):
-        return (path,)
-    try:
-        forms = [path, url_path(raw_text), decode_path(path), normalize_path(path)]
-    except UnicodeDecodeError:
-        raise MalformedPathError("the request path is not UTF-8 once percent-decoded") from None
-    if not case_sensitive:
-        forms += [form.lower() for form in forms]
-    return tuple(dict.fromkeys(forms))
 
 
 def under(path: str, prefix: str) -> bool:

@@ -58,6 +58,21 @@ def http_scope(
     }
 
 
+async def run_following(app: Any, scope: dict[str, Any], *, limit: int = 2) -> tuple[Sent, Sent]:
+    """Run ``app``, and while it answers WithAuth's 308 to the canonical path, send the request
+    again there, as a browser does. The first response and the last one."""
+    first = sent = await run(app, scope)
+    for _ in range(limit):
+        if sent.status != 308:
+            break
+        path, _, query = sent.headers["location"].partition("?")
+        assert path.startswith("/"), path
+        assert not path.startswith("//"), path
+        scope = {**scope, "path": unquote(path), "raw_path": path.encode(), "query_string": query.encode()}
+        sent = await run(app, scope)
+    return first, sent
+
+
 async def run(app: Any, scope: dict[str, Any]) -> Sent:
     """Call ``app`` once; the request body is empty, websockets get a connect message."""
     sent = Sent()

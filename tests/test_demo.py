@@ -15,7 +15,7 @@ from websockets.sync.client import connect
 
 from asgi_withauth import demo, jwt
 from asgi_withauth.cookies import CHUNK_SIZES
-from tests.asgi import http_scope, run
+from tests.asgi import http_scope, run_following
 from tests.servers import running
 
 SECRET = "demo-test-secret"
@@ -294,8 +294,10 @@ async def test_invalid_and_foreign_tokens_are_no_session() -> None:
 async def test_admin_path_spellings_are_protected(path: str) -> None:
     # The raw ASGI scope (tests/asgi.py): an HTTP client would normalise "//admin" itself.
     app = demo.build_app(secret=SECRET)
-    anonymous = await run(app, http_scope(f"http://testserver{path}"))
-    user = await run(app, http_scope(f"http://testserver{path}", headers=cookie_header({"sub": "2", "role": "user"})))
+    _, anonymous = await run_following(app, http_scope(f"http://testserver{path}"))
+    _, user = await run_following(
+        app, http_scope(f"http://testserver{path}", headers=cookie_header({"sub": "2", "role": "user"}))
+    )
     assert anonymous.status == 307
     assert anonymous.headers["location"].startswith("http://testserver/login?callbackUrl=")
     assert user.status == 403

@@ -13,7 +13,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse
 from asgi_withauth import Rule, WithAuth, jwt
 from asgi_withauth.matcher import MatcherSet
 from asgi_withauth.token import TokenReader
-from tests.asgi import http_scope, run
+from tests.asgi import http_scope, run, run_following
 
 pytestmark = pytest.mark.anyio
 
@@ -144,32 +144,51 @@ async def test_nextauth_url_path_is_matched_on_segments(monkeypatch: pytest.Monk
     assert (await run(app, http_scope("http://app.test/a/session"))).status == 200
 
 
-BYPASSES = [
-    ("/admin", None),
-    ("//admin", None),
-    ("/./admin", None),
-    ("/x/../admin", None),
-    ("/%61dmin", None),
-    ("/admin%2F..", None),
-    ("/admin/", None),
-    ("/ADMIN", None),
-    ("/admin;x", None),
-    ("/adm%69n/panel", None),
-    ("/x/..%2Fadmin", None),
-    ("/admin%2fpanel", None),
-    ("/x\\..\\admin", b"/x\\..\\admin"),
-    ("/admin%252F..", None),
+# Every spelling of a protected path: (path, raw_path, the canonical path it is redirected to,
+# or None when it is canonical already, or "400" when it is refused).
+BYPASSES: list[tuple[str, bytes | None, str | None]] = [
+    ("/admin", None, None),
+    ("//admin", None, "/admin"),
+    ("/./admin", None, "/admin"),
+    ("/x/../admin", None, "/admin"),
+    ("/%61dmin", None, None),
+    ("/admin%2F..", None, "/"),
+    ("/admin/", None, None),
+    ("/ADMIN", None, None),
+    ("/admin;x", None, "400"),
+    ("/adm%69n/panel", None, None),
+    ("/x/..%2Fadmin", None, "/admin"),
+    ("/admin%2fpanel", None, "/admin/panel"),
+    ("/x\\..\\admin", b"/x\\..\\admin", "/admin"),
+    ("/x%5c..%5cadmin", None, "/admin"),
+    ("/admin%252F..", None, "400"),
+    ("/%2e%2e/admin", None, "/admin"),
+    ("/x/.%2E/admin/", None, "/admin/"),
+    ("/admin/x/..", None, "/admin/"),
 ]
 
 
-@pytest.mark.parametrize(("path", "raw"), BYPASSES, ids=[p for p, _ in BYPASSES])
-async def test_no_encoding_of_a_protected_path_gets_through(path: str, raw: bytes | None) -> None:
+@pytest.mark.parametrize(("path", "raw", "canonical"), BYPASSES, ids=[p for p, _, _ in BYPASSES])
+async def test_no_encoding_of_a_protected_path_gets_through(
+    path: str, raw: bytes | None, canonical: str | None
+) -> None:
     inner = Inner()
     app = WithAuth(inner, secret=SECRET, matcher=["/admin", "/admin/:path*"])
-    sent = await run(app, http_scope(f"http://app.test{path}", raw_path=raw))
-    assert sent.status == 307, path
-    assert inner.calls == []
-    assert (await run(app, http_scope(f"http://app.test{path}", raw_path=raw, headers=cookie()))).status == 200
+    first, final = await run_following(app, http_scope(f"http://app.test{path}", raw_path=raw))
+    signed_in, signed_in_final = await run_following(
+        app, http_scope(f"http://app.test{path}", raw_path=raw, headers=cookie())
+    )
+    if canonical is None:
+        assert (first.status, signed_in.status) == (307, 200)
+    elif canonical == "400":
+        assert (first.status, signed_in.status) == (400, 400)
+    else:
+        assert (first.status, signed_in.status) == (308, 308)
+        assert first.headers["location"] == canonical
+        assert final.status == 307 if canonical.startswith("/admin") else 200
+        assert signed_in_final.status == 200
+    anonymous = [c["path"] for c in inner.calls if c.get("nextauth", {}).get("token") is None]
+    assert not [p for p in anonymous if p.lower().startswith("/admin")]  # never an anonymous admin request
 
 
 @pytest.mark.parametrize("raw", [b"/admin%00", b"/admin%0A", b"/admin%0d", b"/%C0%AFadmin", b"/admin%FF", b"/a%zz"])
@@ -226,7 +245,9 @@ async def test_malformed_host_never_reaches_the_location() -> None:
     [b"//evil.example", b"///evil.example", b"/\\evil.example", b"/%2F%2Fevil.example", b"/%5C%5Cevil.example"],
 )
 async def test_callback_url_is_always_a_same_origin_path(raw: bytes) -> None:
-    sent = await run(WithAuth(Inner(), secret=SECRET), http_scope("http://app.test/", raw_path=raw))
+    first, sent = await run_following(WithAuth(Inner(), secret=SECRET), http_scope("http://app.test/", raw_path=raw))
+    assert first.status == 308
+    assert first.headers["location"] == "/evil.example"  # the canonical path: never //host
     callback = callback_of(sent.headers["location"])
     assert callback.startswith("/")
     assert not callback.startswith("//")
@@ -311,16 +332,47 @@ async def test_authorized_may_return_a_response() -> None:
     assert (sent.status, sent.body) == (418, b"teapot")
 
 
-async def test_redirect_to_the_current_path_is_not_followed() -> None:
+async def test_a_redirect_verdict_is_sent_even_to_the_current_path() -> None:
     inner = Inner()
 
     def authorized(token: Any, request: Any) -> Any:
-        return RedirectResponse("/login", status_code=307) if token is None else True
+        if request.url.scheme == "http":
+            return RedirectResponse(str(request.url.replace(scheme="https")), status_code=307)
+        return token is not None
 
     app = WithAuth(inner, secret=SECRET, authorized=authorized)
-    assert (await run(app, http_scope("http://app.test/login"))).status == 200  # loop guard
-    elsewhere = await run(app, http_scope("http://app.test/x"))
-    assert (elsewhere.status, elsewhere.headers["location"]) == (307, "/login")
+    upgrade = await run(app, http_scope("http://app.test/x"))
+    assert (upgrade.status, upgrade.headers["location"]) == (307, "https://app.test/x")
+    assert (await run(app, http_scope("http://app.test/login"))).status == 307  # not the sign-in page: no skip
+    assert inner.calls == []  # a redirect verdict never becomes an allow
+
+
+@pytest.mark.parametrize("verdict", [dict, list, print, lambda: None, lambda scope: None, object()])
+async def test_a_verdict_that_is_not_an_asgi_app_denies(verdict: Any) -> None:
+    inner = Inner()
+    app = WithAuth(inner, secret=SECRET, authorized=lambda token, request: verdict, deny=403)
+    sent = await run(app, http_scope("http://app.test/x", headers=cookie()))
+    assert sent.status == 403
+    assert inner.calls == []
+
+
+def _returning(verdict: Any) -> Any:
+    return lambda token, request: verdict
+
+
+async def test_a_verdict_app_that_fails_before_answering_denies() -> None:
+    async def broken(scope: Any, receive: Any, send: Any) -> None:
+        raise RuntimeError("no response")
+
+    def sync_app(scope: Any, receive: Any, send: Any) -> None:
+        return None  # not awaitable: calling it "works", awaiting it fails
+
+    for verdict in (broken, sync_app):
+        inner = Inner()
+        app = WithAuth(inner, secret=SECRET, authorized=_returning(verdict))
+        sent = await run(app, http_scope("http://app.test/x", headers=cookie()))
+        assert sent.status == 403
+        assert inner.calls == []
 
 
 # --------------------------------------------------------------------------- rules and denials
@@ -366,7 +418,10 @@ async def test_rules_first_match_wins_with_their_own_denials() -> None:
 
 async def test_forms_that_match_different_rules_must_pass_all_of_them() -> None:
     app = area_app()
-    sneaky = await run(app, http_scope("http://app.test/api/public/../admin/users", headers=cookie(USER)))
+    first, sneaky = await run_following(
+        app, http_scope("http://app.test/api/public/../admin/users", headers=cookie(USER))
+    )
+    assert (first.status, first.headers["location"]) == (308, "/api/admin/users")
     assert sneaky.status == 403
 
 
@@ -374,7 +429,8 @@ async def test_one_decode_per_request_whatever_the_rules(decodes: list[str]) -> 
     calls = decodes
     rules = [Rule(f"/area{i}/:path*") for i in range(50)] + [Rule("/x/:path*"), Rule("/y/:path*")]
     app = WithAuth(Inner(), secret=SECRET, rules=rules, cache_size=0)
-    assert (await run(app, http_scope("http://app.test/x/../y/z", headers=cookie()))).status == 200
+    first, final = await run_following(app, http_scope("http://app.test/x/../y/z", headers=cookie()))
+    assert (first.status, final.status) == (308, 200)
     assert len(calls) == 1
 
 
@@ -388,14 +444,14 @@ async def test_has_and_missing_conditions() -> None:
     assert (await run(app, http_scope("http://app.test/beta/x", headers={"x-beta": "on"}))).status == 307
 
 
-async def test_cors_preflight_passes_by_default_and_can_be_denied() -> None:
+async def test_cors_preflight_is_checked_by_default_and_can_be_let_through() -> None:
     preflight = http_scope(
         "http://app.test/api/data",
         method="OPTIONS",
         headers={"origin": "https://front.example", "access-control-request-method": "POST"},
     )
-    assert (await run(WithAuth(Inner(), secret=SECRET), preflight)).status == 200
-    assert (await run(WithAuth(Inner(), secret=SECRET, allow_preflight=False), preflight)).status == 307
+    assert (await run(WithAuth(Inner(), secret=SECRET), preflight)).status == 307  # as next-auth does
+    assert (await run(WithAuth(Inner(), secret=SECRET, allow_preflight=True), preflight)).status == 200
     plain_options = http_scope("http://app.test/api/data", method="OPTIONS")
     assert (await run(WithAuth(Inner(), secret=SECRET), plain_options)).status == 307
 

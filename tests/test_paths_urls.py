@@ -1,93 +1,17 @@
-"""Path forms, redirect URLs and callbackUrl encoding."""
+"""Redirect URLs and callbackUrl encoding (request paths: tests/test_paths.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from asgi_withauth.cache import TokenCache
-from asgi_withauth.paths import MalformedPathError, normalize_path, path_forms, route_path, under
 from asgi_withauth.urls import callback_path, form_encode, page_url, request_origin
 
 
 def scope(path: str, raw: bytes | None = None, root: str = "") -> dict[str, Any]:
     return {"type": "http", "path": path, "raw_path": raw, "root_path": root, "headers": []}
-
-
-@pytest.mark.parametrize(
-    ("path", "raw", "expected"),
-    [
-        ("/admin", b"/admin", {"/admin"}),
-        ("//admin", b"//admin", {"//admin", "/admin"}),
-        ("/./admin", b"/./admin", {"/./admin", "/admin"}),
-        ("/x/../admin", b"/x/../admin", {"/x/../admin", "/admin"}),
-        ("/%61dmin", b"/%2561dmin", {"/%61dmin", "/%2561dmin", "/admin"}),
-        ("/admin/..", b"/admin%2F..", {"/admin/..", "/admin%2F..", "/admin%2f..", "/"}),
-        ("/_next/x", b"/%5Fnext/x", {"/_next/x", "/%5Fnext/x", "/%5fnext/x"}),
-        ("/public/../protected", b"/public/%2e%2e/protected", {"/public/../protected", "/protected"}),
-        ("/admin/", b"/admin/", {"/admin/", "/admin"}),
-        ("/ADMIN", b"/ADMIN", {"/ADMIN", "/admin"}),
-        ("/admin;x", b"/admin;x", {"/admin;x", "/admin"}),
-        ("/a\\..\\admin", b"/a\\..\\admin", {"/a\\..\\admin", "/admin", "/a\\..\\admin".lower()}),
-    ],
-)
-def test_forms_include_the_normalised_path(path: str, raw: bytes, expected: set[str]) -> None:
-    forms = path_forms(scope(path, raw))
-    assert forms[0] == path
-    assert set(forms) == expected
-
-
-def test_case_sensitive_policy_keeps_case() -> None:
-    assert path_forms(scope("/ADMIN", b"/ADMIN"), case_sensitive=True) == ("/ADMIN",)
-
-
-@pytest.mark.parametrize(
-    ("path", "raw"),
-    [
-        ("/admin\x00", b"/admin%00"),
-        ("/admin\n", b"/admin%0A"),
-        ("/admin\r", b"/admin%0d"),
-        ("/\ufffd\ufffdadmin", b"/%C0%AFadmin"),  # overlong '/'
-        ("/\ufffd", b"/%FF"),
-        ("/x", b"/x%zz"),
-        ("/a%0a", b"/a%250a"),  # decodes to a newline on the second round
-    ],
-)
-def test_malformed_paths_are_refused(path: str, raw: bytes) -> None:
-    with pytest.raises(MalformedPathError):
-        path_forms(scope(path, raw))
-
-
-def test_route_path_strips_root_path_on_a_boundary() -> None:
-    assert route_path(scope("/base/x", root="/base")) == "/x"
-    assert route_path(scope("/base", root="/base")) == "/"
-    assert route_path(scope("/baseball", root="/base")) == "/baseball"
-    assert route_path(scope("/x", root="/base")) == "/x"
-
-
-def test_under_is_segment_bounded() -> None:
-    assert under("/api/auth", "/api/auth")
-    assert under("/api/auth/session", "/api/auth")
-    assert not under("/api/authx", "/api/auth")
-    assert not under("/api/auth-admin/users", "/api/auth")
-    assert not under("/_nextfoo", "/_next")
-    assert not under("/favicon.ico.evil", "/favicon.ico")
-
-
-@given(st.text(alphabet="/.%2e5cFa\\;", max_size=30))
-def test_normalised_paths_are_canonical(path: str) -> None:
-    try:
-        normalized = normalize_path("/" + path)
-    except (MalformedPathError, UnicodeDecodeError):
-        return
-    assert normalized.startswith("/")
-    assert "//" not in normalized
-    assert "/./" not in normalized + "/"
-    assert "/../" not in normalized + "/"
-    assert normalize_path(normalized) == normalized or "%" in normalized
 
 
 # ----------------------------------------------------------------------------- URLs
