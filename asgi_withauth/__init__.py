@@ -4,6 +4,7 @@ from .errors import ConfigurationError, MissingSecretError
 from .jwt import JWTError
 from .matcher import Matcher, RequestFacts
 from .middleware import Rule, WithAuth
+from .paths import PathPolicy
 from .session import ServerSession, get_server_session, load_server_session
 from .token import TokenReader, get_token, nextauth_token
 
@@ -12,6 +13,7 @@ __all__ = [
     "JWTError",
     "Matcher",
     "MissingSecretError",
+    "PathPolicy",
     "RequestFacts",
     "Rule",
     "ServerSession",

@@ -8,7 +8,11 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import PlainTextResponse, RedirectResponse
+from starlette.routing import Route
 
 from asgi_withauth import Rule, WithAuth, jwt
 from asgi_withauth.matcher import MatcherSet
@@ -454,6 +458,39 @@ async def test_cors_preflight_is_checked_by_default_and_can_be_let_through() -> 
     assert (await run(WithAuth(Inner(), secret=SECRET, allow_preflight=True), preflight)).status == 200
     plain_options = http_scope("http://app.test/api/data", method="OPTIONS")
     assert (await run(WithAuth(Inner(), secret=SECRET), plain_options)).status == 307
+
+
+async def test_cors_middleware_outside_withauth_answers_preflights_and_decorates_denials() -> None:
+    """The README's CORS recipe: CORSMiddleware first (outermost), WithAuth inside it."""
+    inner = Inner()
+    app = Starlette(
+        routes=[Route("/api/data", inner, methods=["GET", "OPTIONS"])],
+        middleware=[
+            Middleware(
+                CORSMiddleware,
+                allow_origins=["https://front.example"],
+                allow_credentials=True,
+                allow_methods=["*"],
+                allow_headers=["*"],
+            ),
+            Middleware(WithAuth, secret=SECRET, matcher=["/api/:path*"], deny="status"),
+        ],
+    )
+    origin = {"origin": "https://front.example"}
+    preflight = await run(
+        app,
+        http_scope(
+            "http://app.test/api/data", method="OPTIONS", headers={**origin, "access-control-request-method": "GET"}
+        ),
+    )
+    assert preflight.status == 200
+    assert preflight.headers["access-control-allow-origin"] == "https://front.example"
+    denied = await run(app, http_scope("http://app.test/api/data", headers=origin))
+    assert denied.status == 401
+    assert denied.headers["access-control-allow-origin"] == "https://front.example"  # the browser can read it
+    allowed = await run(app, http_scope("http://app.test/api/data", headers={**origin, **cookie()}))
+    assert allowed.status == 200
+    assert [c["method"] for c in inner.calls] == ["GET"]  # the preflight never reached the handler
 
 
 # --------------------------------------------------------------------------- configuration
