@@ -360,6 +360,26 @@ async def test_a_verdict_that_is_not_an_asgi_app_denies(verdict: Any) -> None:
     assert inner.calls == []
 
 
+@pytest.mark.parametrize("raw", [b"/x/../admin", b"/x/%2e%2e/admin", b"//admin", b"/x%2f..%2fadmin", b"/x\\..\\admin"])
+async def test_the_ported_path_callback_sees_the_canonical_path(raw: bytes) -> None:
+    """next-auth's documented callback, ported: Next.js hands it the normalised pathname."""
+    inner = Inner()
+    seen: list[str] = []
+
+    def authorized(token: Any, request: Any) -> bool:
+        seen.append(request.url.path)
+        if request.url.path.startswith("/admin"):
+            return token is not None and token.get("role") == "admin"
+        return token is not None
+
+    app = WithAuth(inner, secret=SECRET, authorized=authorized)
+    first, final = await run_following(app, http_scope("http://app.test/", raw_path=raw, headers=cookie(USER)))
+    assert first.status == 308
+    assert final.status == 307  # the non-admin is sent to sign in, never let into /admin
+    assert seen == ["/admin"]
+    assert inner.calls == []
+
+
 def _returning(verdict: Any) -> Any:
     return lambda token, request: verdict
 
