@@ -1,0 +1,203 @@
+"""Hostile request targets: every spelling of a protected path a server or framework might
+route to the protected handler.
+
+Each spelling is applied to each protected path, and for an app served under a root path also
+to the path under ``ROOT_PATH`` (behind hypercorn the client sends the root path; behind uvicorn
+it does not, but a framework may still strip it); each target is sent again with a query string.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from tests.matrix import ROOT_PATH
+
+HTTP_PATHS = ("/admin", "/admin/x", "/admin/x/secret", "/api/v1/users")
+SOCKET_PATHS = ("/ws/admin", "/ws/r/admin")
+HTTP_TEMPLATES = ("/admin/{}", "/admin/{}/secret", "/api/{}/users")
+SOCKET_TEMPLATES = ("/ws/{}/admin",)
+"""Routes with a path parameter: the parameter spelled as a dot segment, so a framework that
+collapses ``//`` (or decodes ``%2e``) but does not resolve dot segments routes ``..`` as its value."""
+
+DOTS = ("..", ".", "%2e%2e", ".%2e", "%2e.", "%2E%2E", "%2e", "..;x")
+LEADS = ("/", "//", "///", "/%2f", "/%2F", "%2f", "/\\", "\\", "/./", "/;/", "http://x/", "http://x//", "")
+"""What replaces the leading ``/`` of a path."""
+
+PREFLIGHT = (("Origin", "http://evil.example"), ("Access-Control-Request-Method", "GET"))
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One request: a method, a raw target, extra headers, and whether it is a websocket handshake."""
+
+    method: str
+    target: str
+    headers: tuple[tuple[str, str], ...] = ()
+    websocket: bool = False
+
+    def __str__(self) -> str:
+        kind = "WS " if self.websocket else ""
+        extra = " (preflight)" if self.headers == PREFLIGHT else ""
+        return f"{kind}{self.method} {self.target}{extra}"
+
+
+def _hex(char: str) -> str:
+    return f"%{ord(char):02x}"
+
+
+def spellings(path: str, *, port: int) -> list[str]:
+    """``path`` (``/first/rest``) spelled every way a server or framework may route as ``path``."""
+    first, _, rest = path[1:].partition("/")
+    tail = "/" + rest if rest else ""
+    bare = path[1:]
+    return [
+        # as is, trailing slash, case
+        path,
+        path + "/",
+        path.upper(),
+        "/" + first.capitalize() + tail,
+        # double slashes
+        "/" + path,
+        "//" + path,
+        path.replace("/", "//"),
+        "/" + first + "/" + tail,
+        # dot segments, in every spelling
+        "/x/.." + path,
+        "/pub/.." + path,
+        "/." + path,
+        "/.." + path,
+        "/%2e%2e" + path,
+        "/%2E%2E" + path,
+        "/.%2e" + path,
+        "/%2e." + path,
+        "/%2e" + path,
+        "/x/%2e%2e" + path,
+        "/" + first + "/." + tail,
+        path + "/.",
+        path + "/x/..",
+        path + "/%2e%2e",
+        # encoded slashes and backslashes
+        "/%2f" + bare,
+        "/%2F" + bare,
+        "%2f" + bare,
+        path.replace("/", "%2f"),
+        "/" + first + "%2f" + rest,
+        "/x%2f..%2f" + bare,
+        "/x/..%2f" + bare,
+        "/\\" + bare,
+        "\\" + bare,
+        path.replace("/", "\\"),
+        "/%5c" + bare,
+        "/%5C" + bare,
+        "/x\\..\\" + bare,
+        "/x/..\\" + bare,
+        "/x%5c..%5c" + bare,
+        # ;parameters
+        path + ";x=1",
+        "/" + first + ";x=1" + tail,
+        "/" + first + ";" + tail,
+        "/;" + path,
+        "/;x=1" + path,
+        "/x;/.." + path,
+        # percent-encoding, once and twice
+        "/" + _hex(first[0]) + first[1:] + tail,
+        "/%25" + _hex(first[0])[1:] + first[1:] + tail,
+        "/%252e%252e" + path,
+        "/%252f" + bare,
+        "/%c0%ae%c0%ae" + path,
+        # trailing dots, spaces and others
+        path + ".",
+        path + "..",
+        path + "%20",
+        path + "%09",
+        path + "%00",
+        path + "%2e",
+        path + "#x",
+        path + "?",
+        # no leading slash
+        bare,
+        "./" + bare,
+        "../" + bare,
+        # absolute-form and authority-like paths
+        "http://x" + path,
+        f"http://127.0.0.1:{port}" + path,
+        "https://x" + path,
+        "HTTP://X" + path,
+        "http://x/" + path,
+        "http://x/x/.." + path,
+        "ws://x" + path,
+        "//x" + path,
+        # overlong
+        "/" + "x/" * 300 + "../" * 300 + bare,
+        "/" + "a" * 4000 + "/.." + path,
+        "/" * 300 + bare,
+    ]
+
+
+def root_spellings(path: str) -> list[str]:
+    """``path`` with ``ROOT_PATH`` (``/base``) where a framework may strip it."""
+    root = ROOT_PATH
+    return [
+        root + path,
+        "/x" + root + path,
+        "/pub" + root + path,
+        root + path[1:],
+        root + "/.." + path,
+        root + "/" + path,
+        "/" + root + path,
+        root + "/." + path,
+        root.upper() + path,
+        root[1:] + path,
+        root + "%2f" + path[1:],
+        root + ";x" + path,
+        root + "/%2e%2e" + path,
+        root + root + path,
+        f"http://x{root}{path}",
+    ]
+
+
+def dot_parameters(templates: Iterable[str], bases: Sequence[str]) -> Iterator[str]:
+    """``/admin/{section}`` with a dot segment as the section, behind every lead-in."""
+    for template in templates:
+        for dot in DOTS:
+            path = template.format(dot)
+            for base in bases:
+                for lead in LEADS:
+                    yield lead + (base + path)[1:]
+
+
+def _with_queries(targets: Iterable[str]) -> list[str]:
+    found = list(dict.fromkeys(targets))
+    queried = [target + "?q=1" for target in found if "?" not in target and "#" not in target]
+    return list(dict.fromkeys([*found, *queried]))
+
+
+def _hostile(paths: Iterable[str], templates: Iterable[str], port: int, bases: Sequence[str]) -> list[str]:
+    paths = tuple(paths)
+    targets = [s for path in paths for base in bases for s in spellings(base + path, port=port)]
+    targets += [s for path in paths for s in root_spellings(path)]
+    targets += dot_parameters(templates, bases)
+    return _with_queries(targets)
+
+
+def _bases(root_path: str) -> tuple[str, ...]:
+    return ("", root_path) if root_path else ("",)
+
+
+def anonymous_http_probes(port: int, root_path: str = "") -> list[Probe]:
+    """Every hostile GET, the canonical paths with other methods, CORS preflights, ``*``."""
+    bases = _bases(root_path)
+    probes = [Probe("GET", target) for target in _hostile(HTTP_PATHS, HTTP_TEMPLATES, port, bases)]
+    canonical = [base + path for base in bases for path in HTTP_PATHS]
+    probes += [Probe(method, target) for method in ("HEAD", "POST", "OPTIONS", "DELETE") for target in canonical]
+    preflighted = [*canonical, "//admin", "//admin/..", f"http://x{HTTP_PATHS[0]}", "/x" + ROOT_PATH + HTTP_PATHS[0]]
+    probes += [Probe("OPTIONS", target, PREFLIGHT) for target in preflighted]
+    probes += [Probe("OPTIONS", "*"), Probe("OPTIONS", "*", PREFLIGHT)]
+    return probes
+
+
+def anonymous_socket_probes(port: int, root_path: str = "") -> list[Probe]:
+    """Every hostile websocket handshake."""
+    targets = _hostile(SOCKET_PATHS, SOCKET_TEMPLATES, port, _bases(root_path))
+    return [Probe("GET", target, websocket=True) for target in targets]
