@@ -10,10 +10,16 @@ next-auth v4 and Auth.js v5 store the session as a compact JWE with ``alg: dir``
 
 Encoding goes through joserfc. Decoding runs on ``cryptography``'s primitives
 directly, because these two fixed profiles are the hot path of every request; the
-test-suite checks it against joserfc token by token. Decoding is stricter than
-next-auth: one canonical spelling per token, no other algorithms, no ``zip``, and
-time claims must be finite numbers. Every failure raises a subclass of
-:class:`JWTError`.
+test-suite checks it against joserfc token by token.
+
+Header parameters follow jose, as next-auth does: unknown ones are ignored, any ``crit`` is
+refused, ``iss``/``sub``/``aud`` copied into the header must equal the claims, and Auth.js
+(v5) refuses a ``kid`` that is not a string; one leading BOM is dropped from header and
+payload, as TextDecoder does. Decoding is stricter than next-auth: one canonical spelling
+per token, no other algorithms, no ``zip``, no duplicate header members, a header of at most
+1024 characters nested at most 16 deep (refused before it is parsed), valid UTF-8, and time
+claims that are finite numbers. Every failure, hostile input included, raises a subclass of
+:class:`JWTError`; :func:`peek_version` returns None instead.
 """
 
 from __future__ import annotations
@@ -23,11 +29,12 @@ import functools
 import hmac
 import json
 import math
+import re
 import time
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Final, Literal, TypeAlias
+from dataclasses import dataclass, field
+from typing import Any, Final, Literal, TypeAlias, TypeGuard
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -77,9 +84,8 @@ MAX_TOKEN_LENGTH: Final = 64 * 1024
 A256GCM: Final = "A256GCM"
 A256CBC_HS512: Final = "A256CBC-HS512"
 _KEY_LENGTHS: Final = {A256GCM: 32, A256CBC_HS512: 64}
-_HEADER_NAMES: Final = frozenset({"alg", "enc", "kid"})
 _TIME_CLAIMS: Final = ("iat", "nbf", "exp")
-_HEADER_CACHE_SIZE: Final = 64
+_PLAN_CACHE_SIZE: Final = 64
 _CODEC_CACHE_SIZE: Final = 64
 _REGISTRY: Final = jwe.JWERegistry(algorithms=["dir", A256GCM, A256CBC_HS512])
 
@@ -254,13 +260,30 @@ def _b64decode(segment: str, what: str) -> bytes:
     return raw
 
 
+_MAX_HEADER_LENGTH: Final = 1024
+"""Longest header segment (base64url characters) decode reads; next-auth's are under 200."""
+
+_MAX_HEADER_DEPTH: Final = 16
+"""Deepest nesting of arrays and objects a header may have (the header object itself is 1)."""
+
+_HEADER_CACHE_SIZE: Final = 128
+_BOM: Final = b"\xef\xbb\xbf"
+_REPLICATED_CLAIMS: Final = ("iss", "sub", "aud")
+_JSON_STRING: Final = re.compile(r'"(?:[^"\\]|\\.)*"?', re.DOTALL)
+_NOT_BRACKET: Final = re.compile(r"[^\[\]{}]+")
+_INNERMOST_PAIR: Final = re.compile(r"\[\]|\{\}")
+
+
 @dataclass(frozen=True, slots=True)
 class _Header:
+    """What decoding needs from a JOSE header; every other parameter is ignored, as jose does."""
+
     enc: str
     kid: str | None
-
-
-_header_cache: dict[str, _Header] = {}
+    bad_kid: bool
+    """A ``kid`` is present but is not a string: Auth.js matches no key, next-auth v4 ignores it."""
+    replicated: tuple[tuple[str, Any], ...] = field(default=(), compare=False)
+    """``iss``, ``sub``, ``aud`` copied into the header: jose requires them to equal the claims."""
 
 
 def _reject_constant(name: str) -> Any:
@@ -274,51 +297,145 @@ def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def _parse_header(segment: str) -> _Header:
-    cached = _header_cache.get(segment)
-    if cached is not None:
-        return cached
+def _nested_deeper_than(text: str, limit: int) -> bool:
+    """Whether the arrays and objects of JSON ``text`` nest deeper than ``limit``, found without
+    recursion. Text whose brackets do not balance counts as too deep (it is not JSON)."""
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
+    for _ in range(limit):  # each pass removes the innermost level: "[{}{}]" -> "[]" -> ""
+        brackets, removed = _INNERMOST_PAIR.subn("", brackets)
+        if not brackets:
+            return False
+        if not removed:
+            return True
+    return True
+
+
+_HEADER_DECODER: Final = json.JSONDecoder(object_pairs_hook=_unique_pairs, parse_constant=_reject_constant)
+
+
+def _header_json(segment: str) -> dict[str, Any]:
+    """The header as a JSON object: small, shallow, UTF-8 (one leading BOM allowed, as
+    TextDecoder strips it), no duplicate members; MalformedTokenError otherwise."""
+    raw = _b64decode(segment, "header")
     try:
-        header = json.loads(
-            _b64decode(segment, "header").decode("utf-8"),
-            object_pairs_hook=_unique_pairs,
-            parse_constant=_reject_constant,
-        )
-    except (UnicodeDecodeError, ValueError) as exc:
+        text = raw.removeprefix(_BOM).decode("utf-8")
+        if _nested_deeper_than(text, _MAX_HEADER_DEPTH):
+            raise MalformedTokenError(f"header nests deeper than {_MAX_HEADER_DEPTH} levels")
+        header = _HEADER_DECODER.decode(text)
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
         if isinstance(exc, JWTError):
             raise
         raise MalformedTokenError("header is not a JSON object") from None
     if not isinstance(header, dict):
         raise MalformedTokenError("header is not a JSON object")
+    return header
+
+
+def _parse_header(segment: str) -> _Header:
+    """Parse and check a JOSE header segment; MalformedTokenError or UnsupportedAlgorithmError."""
+    if len(segment) > _MAX_HEADER_LENGTH:  # checked before the cache hashes it
+        raise MalformedTokenError(f"header is longer than {_MAX_HEADER_LENGTH} characters")
+    return _parse_short_header(segment)
+
+
+@functools.lru_cache(maxsize=_HEADER_CACHE_SIZE)
+def _parse_short_header(segment: str) -> _Header:
+    """:func:`_parse_header`, cached: honest tokens repeat a handful of headers. Keys are short
+    (the length check comes first) and failures are not cached."""
+    header = _header_json(segment)
+    if "crit" in header:
+        # jose recognises no JWE extension, so it refuses every crit (even an empty or malformed one).
+        raise MalformedTokenError("header lists critical extensions (crit), which next-auth refuses")
     if "zip" in header:
         raise UnsupportedAlgorithmError("compressed (zip) tokens are not accepted; next-auth never writes them")
-    unknown = set(header) - _HEADER_NAMES
-    if unknown:
-        raise MalformedTokenError(f"unexpected header parameter(s): {', '.join(sorted(unknown))}")
     alg, enc, kid = header.get("alg"), header.get("enc"), header.get("kid")
     if alg != "dir":
         raise UnsupportedAlgorithmError(f"alg {alg!r} is not accepted; next-auth uses 'dir'")
     if enc not in _KEY_LENGTHS:
         raise UnsupportedAlgorithmError(f"enc {enc!r} is not accepted; next-auth uses A256GCM or A256CBC-HS512")
-    if kid is not None and not isinstance(kid, str):
-        raise MalformedTokenError("header kid is not a string")
-    parsed = _Header(enc=enc, kid=kid)
-    if len(_header_cache) < _HEADER_CACHE_SIZE:
-        _header_cache[segment] = parsed
-    return parsed
+    return _Header(
+        enc=enc,
+        kid=kid if isinstance(kid, str) else None,
+        bad_kid="kid" in header and not isinstance(kid, str),
+        replicated=tuple((name, header[name]) for name in _REPLICATED_CLAIMS if name in header),
+    )
 
 
 _CLAIMS_DECODER: Final = json.JSONDecoder(parse_constant=_reject_constant)
 
 
 def _parse_claims(plaintext: bytes) -> dict[str, Any]:
+    # TextDecoder (what jose reads the payload with) drops one leading BOM; so do we.
     try:
-        claims = _CLAIMS_DECODER.decode(plaintext.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise InvalidClaimsError("payload is not UTF-8 JSON") from None
+        claims = _CLAIMS_DECODER.decode(plaintext.removeprefix(_BOM).decode("utf-8"))
+    except RecursionError:
+        raise InvalidClaimsError("payload nests too deeply to parse") from None
+    except ValueError:  # bad UTF-8 or JSON, or an integer over sys.get_int_max_str_digits() digits
+        raise InvalidClaimsError("payload is not UTF-8 JSON (or holds an integer too long to read)") from None
     if not isinstance(claims, dict):
         raise InvalidClaimsError("payload is not a JSON object")
     return claims
+
+
+def _check_replicated(header: _Header, claims: Mapping[str, Any]) -> None:
+    """jose's rule for ``iss``/``sub`` (``===``) and ``aud`` (same ``JSON.stringify``) in the header."""
+    for name, value in header.replicated:
+        same = _same_json_text if name == "aud" else _js_identical
+        if name not in claims or not same(value, claims[name]):
+            raise InvalidClaimsError(f"header parameter {name!r} does not match the {name!r} claim")
+
+
+def _js_identical(a: object, b: object) -> bool:
+    """JavaScript's ``a === b`` for two values of two JSON.parse calls: numbers compare as
+    doubles, arrays and objects are never identical."""
+    if _is_json_number(a) and _is_json_number(b):
+        return _js_number(a) == _js_number(b)
+    if isinstance(a, (dict, list)) or isinstance(b, (dict, list)):
+        return False
+    return type(a) is type(b) and a == b
+
+
+def _is_json_number(value: object) -> TypeGuard[int | float]:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _js_number(value: float) -> float:
+    """A JSON number as JavaScript holds it: a double, infinite when out of range."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.copysign(math.inf, value)
+
+
+def _same_json_text(a: object, b: object) -> bool:
+    """Whether ``JSON.stringify(a) === JSON.stringify(b)`` for two JSON.parse results: same
+    structure, keys in JavaScript's order, non-finite numbers written as null. Recurses only
+    where both sides nest, so no deeper than the (depth-limited) header value."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        keys = _js_key_order(a)
+        return keys == _js_key_order(b) and all(_same_json_text(a[key], b[key]) for key in keys)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(map(_same_json_text, a, b))
+    return _js_identical(_json_scalar(a), _json_scalar(b))
+
+
+def _json_scalar(value: object) -> object:
+    if _is_json_number(value) and not math.isfinite(_js_number(value)):
+        return None  # JSON.stringify(Infinity) is "null"
+    return value
+
+
+def _js_key_order(obj: Mapping[str, Any]) -> list[str]:
+    """An object's keys in JavaScript's property order: array indices ascending, then the rest
+    in insertion order."""
+    indices = sorted((key for key in obj if _is_array_index(key)), key=int)
+    return indices + [key for key in obj if not _is_array_index(key)]
+
+
+def _is_array_index(key: str) -> bool:
+    return key.isascii() and key.isdigit() and len(key) <= 10 and (key == "0" or key[0] != "0") and int(key) < 2**32 - 1
 
 
 def _check_times(claims: Mapping[str, Any], *, now: int, leeway: int, require_exp: bool) -> None:
@@ -346,13 +463,18 @@ def _is_finite_number(value: object) -> bool:
 
 
 def peek_version(token: str) -> Version | None:
-    """The format a token's header announces (5 for A256CBC-HS512 or a ``kid``, else 4),
-    without decrypting anything; None when the header is not next-auth's."""
+    """The format a token's header announces, without decrypting anything: 5 for
+    A256CBC-HS512 (with a string ``kid`` or none) or for A256GCM with a string ``kid``, else 4;
+    None when the header is not next-auth's (or ``token`` is not a string)."""
+    if not isinstance(token, str):
+        return None
     try:
-        header = _parse_header(token.split(".", 1)[0])
+        header = _parse_header(token[: _MAX_HEADER_LENGTH + 1].partition(".")[0])
     except JWTError:
         return None
-    return 5 if header.enc == A256CBC_HS512 or header.kid is not None else 4
+    if header.enc == A256CBC_HS512:
+        return None if header.bad_kid else 5
+    return 5 if header.kid is not None else 4
 
 
 # --------------------------------------------------------------------------- codec
@@ -396,30 +518,40 @@ class TokenCodec:
         return key
 
     def _candidates(self, header: _Header) -> tuple[_Key, ...]:
-        """Keys worth trying for this header, in next-auth's order (memoised per header)."""
+        """Keys worth trying for this header, in next-auth's order. Memoised per header, except
+        when its kid matches none of our keys: anyone can send endless such kids."""
         keys = self._plans.get(header)
         if keys is None:
-            keys = self._plan(header)
-            if len(self._plans) < _HEADER_CACHE_SIZE:
+            keys, known = self._plan(header)
+            if known and len(self._plans) < _PLAN_CACHE_SIZE:
                 self._plans[header] = keys
         return keys
 
-    def _plan(self, header: _Header) -> tuple[_Key, ...]:
-        version, enc, kid = self.version, header.enc, header.kid
-        count = len(self._secrets)
-        v4 = version in (None, 4) and enc == A256GCM and kid is None
-        v5 = version in (None, 5)
-        if version == 4 and not v4:
+    def _plan(self, header: _Header) -> tuple[tuple[_Key, ...], bool]:
+        """The keys for ``header``, and whether its kid (if any) is one of ours.
+
+        next-auth v4 ignores the kid. Auth.js takes the first secret whose key's thumbprint
+        equals the kid, or the first secret when there is no kid; a kid that is not a string
+        matches nothing.
+        """
+        version, enc = self.version, header.enc
+        if version == 4 and enc != A256GCM:
             raise UnsupportedAlgorithmError(
-                "this is an Auth.js v5 token (A256CBC-HS512 or a kid); decode it with version=5 or None"
+                "this is an Auth.js v5 token (A256CBC-HS512); decode it with version=5 or None"
             )
-        keys = [self._key(i, 4, enc) for i in range(count)] if v4 else []
-        if v5:
-            if kid is None:
-                keys.append(self._key(0, 5, enc))  # Auth.js tries only the first secret
-            else:
-                keys.extend(key for i in range(count) if (key := self._key(i, 5, enc)).kid == kid)
-        return tuple(keys)
+        secrets = range(len(self._secrets))
+        keys = [self._key(i, 4, enc) for i in secrets] if version != 5 and enc == A256GCM else []
+        known = True
+        if version != 4:
+            if header.kid is not None:
+                matching = [key for i in secrets if (key := self._key(i, 5, enc)).kid == header.kid]
+                keys.extend(matching[:1])
+                known = bool(matching)
+            elif not header.bad_kid:
+                keys.append(self._key(0, 5, enc))
+        if not keys and header.bad_kid:
+            raise MalformedTokenError("header kid is not a string; Auth.js refuses such tokens")
+        return tuple(keys), known
 
     def decode(self, token: str, *, now: float | None = None) -> dict[str, Any]:
         """Decrypt and validate ``token``; return its claims or raise :class:`JWTError`."""
@@ -462,6 +594,8 @@ class TokenCodec:
             leeway=self.leeway,
             require_exp=self.require_exp,
         )
+        if header.replicated:
+            _check_replicated(header, claims)
         return claims
 
     def encode(

@@ -9,9 +9,9 @@ import {
 import { middlewareOps } from "./ops_middleware.mjs";
 import { matcherOps } from "./ops_matcher.mjs";
 import { sessionOps } from "./ops_session.mjs";
+import { codecOps } from "./ops_codec.mjs";
 
 // stdout carries the protocol only: anything the packages log goes to stderr.
-const writeLine = (obj) => process.stdout.write(`${JSON.stringify(obj)}\n`);
 for (const m of ["log", "info", "debug"]) console[m] = (...args) => console.error(...args);
 scrubAuthEnv();
 // A stray rejection must not end the process (Node's default): report it and keep serving.
@@ -92,6 +92,7 @@ const ops = {
   ...middlewareOps, // withAuth (ops_middleware.mjs)
   ...matcherOps, // Next.js middleware matchers (ops_matcher.mjs)
   ...sessionOps, // getServerSession / Auth() session route / auth() (ops_session.mjs)
+  ...codecOps, // decode outcomes for hand-built tokens (ops_codec.mjs)
 };
 
 async function handle(line) {
@@ -119,8 +120,19 @@ async function handle(line) {
   }
 }
 
+/** The reply as one JSON line; a result JSON cannot carry (too deep, a BigInt) becomes an error
+ * reply instead of ending the process. */
+function replyLine(reply) {
+  try {
+    return JSON.stringify(reply);
+  } catch (err) {
+    const { id } = reply;
+    return JSON.stringify({ ...(id !== undefined && { id }), ok: false, error: `${err?.name}: ${err?.message}` });
+  }
+}
+
 const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
 for await (const line of rl) {
   if (!line.trim()) continue;
-  writeLine(await handle(line));
+  process.stdout.write(`${replyLine(await handle(line))}\n`);
 }

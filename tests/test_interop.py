@@ -7,6 +7,8 @@ Fixtures come from ``npm run fixtures --prefix interop``; the live tests talk to
 from __future__ import annotations
 
 import json
+import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,7 @@ import pytest
 
 from asgi_withauth import get_token, jwt
 from asgi_withauth.cookies import chunk_session_cookie, clear_session_cookie
+from tests.handmade_jwe import KID, seal
 from tests.nodebridge import NodeBridge, NodeBridgeError
 from tests.reference import reference_decode
 
@@ -200,3 +203,155 @@ async def test_get_token_agrees_with_next_auth(
     theirs = nextauth_bridge.call("getToken", version=version, cookies=jar, headers=hdrs, secret="live-secret")
     ours = await get_token(http_scope(jar, **hdrs), secret="live-secret", version=4 if version == 4 else 5)
     assert ours == theirs, label
+
+
+# ----------------------------------------------------------------- hand-built tokens
+# Headers and payloads next-auth never writes itself, sealed here with the derived key and
+# decoded by the real next-auth v4 / Auth.js v5 `decode` (op decodeOutcome) and by ours.
+
+HeaderBuilder = Callable[[dict[str, Any]], bytes]
+BOM = b"\xef\xbb\xbf"
+
+
+def with_params(**extra: Any) -> HeaderBuilder:
+    return lambda base: json.dumps({**base, **extra}).encode()
+
+
+def spliced(suffix: bytes) -> HeaderBuilder:
+    """The base header with raw JSON text inserted before its closing brace."""
+    return lambda base: json.dumps(base).encode()[:-1] + suffix + b"}"
+
+
+def nested(levels: int) -> Any:
+    value: Any = 1
+    for _ in range(levels):
+        value = [value]
+    return value
+
+
+def as_json_stringify_sees_it(value: Any) -> Any:
+    """``value`` with non-finite numbers as null, as the bridge's JSON.stringify writes them."""
+    if isinstance(value, dict):
+        return {k: as_json_stringify_sees_it(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [as_json_stringify_sees_it(v) for v in value]
+    return None if isinstance(value, float) and not math.isfinite(value) else value
+
+
+SUB = b'{"sub":"1"}'
+# (id, header, payload, accepted: one bool for every format, or None when they differ by format)
+AGREED: list[tuple[str, HeaderBuilder, bytes, bool | None]] = [
+    ("plain", with_params(), SUB, True),
+    ("payload-bom", with_params(), BOM + SUB, True),
+    ("payload-two-boms", with_params(), BOM + BOM + SUB, False),
+    ("payload-bom-after-space", with_params(), b" " + BOM + SUB, False),
+    ("header-bom", lambda base: BOM + json.dumps(base).encode(), SUB, True),
+    ("typ", with_params(typ="JWT"), SUB, True),
+    ("cty", with_params(cty="JWT"), SUB, True),
+    ("nested-param", with_params(x=[1, {"a": None, "b": [True]}]), SUB, True),
+    ("header-depth-16", with_params(x=nested(15)), SUB, True),
+    ("epk", with_params(epk={"kty": "EC", "crv": "P-256"}), SUB, True),
+    ("jku-p2c-p2s", with_params(jku="https://example.com", p2c=5, p2s="AAAA"), SUB, True),
+    ("b64", with_params(b64=False), SUB, True),
+    ("exp-param", with_params(exp=1), SUB, True),
+    ("kid-unknown", with_params(kid="not-a-thumbprint"), SUB, None),
+    ("kid-null", with_params(kid=None), SUB, None),
+    ("kid-number", with_params(kid=7), SUB, None),
+    ("kid-list", with_params(kid=[KID]), SUB, None),
+    ("kid-object", with_params(kid={"kid": KID}), SUB, None),
+    ("kid-true", with_params(kid=True), SUB, None),
+    ("crit-x", with_params(crit=["x"], x=1), SUB, False),
+    ("crit-exp", with_params(crit=["exp"]), SUB, False),
+    ("crit-b64", with_params(crit=["b64"], b64=True), SUB, False),
+    ("crit-empty", with_params(crit=[]), SUB, False),
+    ("crit-null", with_params(crit=None), SUB, False),
+    ("crit-string", with_params(crit="x"), SUB, False),
+    ("zip-null", with_params(zip=None), SUB, False),
+    ("zip-def-uncompressed", with_params(zip="DEF"), SUB, False),
+    ("alg-a256kw", with_params(alg="A256KW"), SUB, False),
+    ("sub-match", with_params(sub="1"), SUB, True),
+    ("sub-mismatch", with_params(sub="2"), SUB, False),
+    ("sub-number-vs-string", with_params(sub=1), SUB, False),
+    ("sub-1-vs-1.0", with_params(sub=1), b'{"sub":1.0}', True),
+    ("sub-null", with_params(sub=None), b'{"sub":null}', True),
+    ("sub-null-missing", with_params(sub=None), b"{}", False),
+    ("sub-object", with_params(sub={}), b'{"sub":{}}', False),
+    ("iss-match", with_params(iss="https://a"), b'{"iss":"https://a"}', True),
+    ("iss-mismatch", with_params(iss="https://a"), b'{"iss":"https://b"}', False),
+    ("aud-list", with_params(aud=["x", "y"]), b'{"aud":["x","y"]}', True),
+    ("aud-list-order", with_params(aud=["x", "y"]), b'{"aud":["y","x"]}', False),
+    ("aud-object-js-key-order", with_params(aud={"b": 1, "2": 2, "10": 3}), b'{"aud":{"10":3,"b":1,"2":2}}', True),
+    ("aud-object-order", with_params(aud={"a": 1, "b": 2}), b'{"aud":{"b":2,"a":1}}', False),
+    ("aud-null-vs-infinity", with_params(aud=None), b'{"aud":1e400}', True),
+    ("aud-missing", with_params(aud="x"), b"{}", False),
+    ("claims-200-deep", with_params(), b'{"a":' + b"[" * 200 + b"]" * 200 + b"}", True),
+    ("payload-array", with_params(), b"[1]", False),
+    ("payload-empty", with_params(), b"", False),
+]
+# What we refuse and next-auth accepts (README "Where we are stricter"); v5 rejects invalid UTF-8 too.
+STRICTER: list[tuple[str, HeaderBuilder, bytes, tuple[int, ...]]] = [
+    ("duplicate-member", spliced(b',"x":1,"x":2'), SUB, (4, 5)),
+    ("header-depth-17", with_params(x=nested(16)), SUB, (4, 5)),
+    ("header-over-1024", with_params(pad="x" * 800), SUB, (4, 5)),
+    ("claims-5000-deep", with_params(), b'{"a":' + b"[" * 5000 + b"]" * 5000 + b"}", (4, 5)),
+    ("claims-5000-digits", with_params(), b'{"sub":"1","n":' + b"9" * 5000 + b"}", (4, 5)),
+    ("payload-invalid-utf8", with_params(), b'{"sub":"\xff"}', (4,)),
+    ("header-invalid-utf8", spliced(b',"x":"\xff"'), SUB, (4,)),
+]
+CODEC_FORMATS = [(4, "A256GCM"), (5, "A256CBC-HS512"), (5, "A256GCM")]
+
+
+def _outcomes(
+    bridge: NodeBridge, header: HeaderBuilder, payload: bytes, version: int, enc: str
+) -> tuple[dict[str, Any], Any]:
+    """(their decodeOutcome, our claims or JWTError) for one hand-built token."""
+    salt = "" if version == 4 else "authjs.session-token"
+    base = {"alg": "dir", "enc": enc, **({"kid": KID} if version == 5 else {})}
+    token = seal(header(base), payload, secret="live-secret", salt=salt, version=version, enc=enc)  # type: ignore[arg-type]
+    theirs = bridge.call("decodeOutcome", version=version, token=token, secret="live-secret", salt=salt)
+    try:
+        ours: Any = jwt.decode(token, "live-secret", salt=salt, version=version)  # type: ignore[arg-type]
+    except jwt.JWTError as exc:
+        ours = exc
+    return theirs, ours
+
+
+@pytest.mark.parametrize(("version", "enc"), CODEC_FORMATS, ids=["v4", "v5", "v5-gcm"])
+@pytest.mark.parametrize(("label", "header", "payload", "accepted"), AGREED, ids=[c[0] for c in AGREED])
+def test_hand_built_tokens_get_next_auths_verdict(
+    nextauth_bridge: NodeBridge,
+    version: int,
+    enc: str,
+    label: str,
+    header: HeaderBuilder,
+    payload: bytes,
+    accepted: bool | None,
+) -> None:
+    theirs, ours = _outcomes(nextauth_bridge, header, payload, version, enc)
+    if accepted is not None:
+        assert theirs["accepted"] is accepted, theirs
+    if theirs["accepted"]:
+        assert not isinstance(ours, Exception), f"next-auth accepts, we refuse: {ours!r}"
+        assert as_json_stringify_sees_it(ours) == json.loads(theirs["claims_json"])
+    else:
+        assert isinstance(ours, jwt.JWTError), f"next-auth refuses ({theirs['error']}), we accept"
+
+
+def test_kid_verdicts_differ_by_format_as_documented(nextauth_bridge: NodeBridge) -> None:
+    # next-auth v4 ignores any kid; Auth.js matches it against thumbprints, so a kid that is not
+    # a string, or not ours, opens nothing.
+    for label, header, payload, accepted in AGREED:
+        if accepted is None:
+            for version, enc in CODEC_FORMATS:
+                theirs, _ = _outcomes(nextauth_bridge, header, payload, version, enc)
+                assert theirs["accepted"] is (version == 4), (label, version, enc)
+
+
+@pytest.mark.parametrize(("label", "header", "payload", "versions"), STRICTER, ids=[c[0] for c in STRICTER])
+def test_where_we_are_stricter_than_next_auth(
+    nextauth_bridge: NodeBridge, label: str, header: HeaderBuilder, payload: bytes, versions: tuple[int, ...]
+) -> None:
+    for version, enc in CODEC_FORMATS[:2]:
+        theirs, ours = _outcomes(nextauth_bridge, header, payload, version, enc)
+        assert isinstance(ours, jwt.JWTError)
+        assert theirs["accepted"] is (version in versions), (label, version, theirs)

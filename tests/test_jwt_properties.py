@@ -1,4 +1,5 @@
-"""Property tests: round trips, total rejection of junk, and agreement with joserfc."""
+"""Property tests: round trips, total rejection of junk (hostile headers and payloads too),
+and agreement with joserfc."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from asgi_withauth import jwt
+from tests.handmade_jwe import seal
 from tests.reference import ReferenceRejected, reference_decode
 
 NOW = 1_800_000_000
@@ -59,6 +61,62 @@ segment = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz
 def test_decode_of_token_shaped_junk_raises_only_jwterror(parts: list[str]) -> None:
     with pytest.raises(jwt.JWTError):
         jwt.decode(".".join(parts), "secret")
+
+
+# JSON-ish text: brackets, strings, escapes, numbers, a BOM; sometimes behind deep nesting.
+json_ish = st.text(alphabet='[]{}",:0123456789eE.-+ \\adeiklnrstuz\ufeff\udcff', max_size=120)
+nested = st.builds(
+    lambda opener, count, inner: opener * count + inner,
+    st.sampled_from(["[", "{", '{"a":', "[{", '["', '{"alg":"dir","enc":"A256GCM","x":[']),
+    st.integers(min_value=0, max_value=3000),
+    json_ish,
+)
+header_objects = st.dictionaries(
+    st.sampled_from(["alg", "enc", "kid", "typ", "crit", "zip", "sub", "aud", "x"]),
+    json_values | st.sampled_from(["dir", "A256GCM", "A256CBC-HS512"]),
+    max_size=5,
+).map(json.dumps)
+json_texts = json_ish | nested | header_objects
+tails = st.sampled_from(["..AAAAAAAAAAAAAAAA.AAAA.AAAAAAAAAAAAAAAAAAAAAA", "", ".", "....", ".x.y.z.w"]) | st.text(
+    alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.", max_size=60
+)
+
+
+def _total(token: Any) -> None:
+    """decode ends in a JWTError (it never accepts junk here) and peek_version in 4, 5 or None."""
+    with pytest.raises(jwt.JWTError):
+        jwt.decode(token, "secret")
+    with pytest.raises(jwt.JWTError):
+        jwt.TokenCodec("secret", version=5).decode(token)
+    assert jwt.peek_version(token) in (4, 5, None)
+
+
+@settings(max_examples=300)
+@given(st.text(max_size=400) | st.binary(max_size=400))
+def test_any_text_or_bytes_token_gives_jwterror_and_a_version_or_none(token: str | bytes) -> None:
+    _total(token)
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@given(text=json_texts, bom=st.booleans(), tail=tails)
+def test_hostile_headers_give_jwterror_and_a_version_or_none(text: str, bom: bool, tail: str) -> None:
+    raw = (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8", "surrogatepass")
+    _total(_b64(raw) + tail)
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@given(payload=json_texts.map(lambda t: t.encode("utf-8", "surrogatepass")) | st.binary(max_size=200), version=versions)
+def test_any_payload_under_the_right_key_gives_claims_or_jwterror(payload: bytes, version: int) -> None:
+    salt = "" if version == 4 else "authjs.session-token"
+    enc = "A256GCM" if version == 4 else "A256CBC-HS512"
+    header = {"alg": "dir", "enc": enc}
+    token = seal(header, payload, secret="secret", salt=salt, version=version, enc=enc)  # type: ignore[arg-type]
+    try:
+        claims = jwt.decode(token, "secret", salt=salt, version=version, now=NOW)  # type: ignore[arg-type]
+    except jwt.JWTError:
+        return
+    assert isinstance(claims, dict)
+    assert claims == json.loads(payload.removeprefix(b"\xef\xbb\xbf"))
 
 
 def _b64(data: bytes) -> str:
