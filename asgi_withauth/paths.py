@@ -12,9 +12,9 @@ canonical form, where every framework routes on the same path:
   segments (``//``) except a trailing slash;
 - it has no backslash (``\\``, ``%5C``), no encoded slash (``%2F``; see
   :attr:`PathPolicy.allow_encoded_slash`), no ``;`` (path parameters, which some proxies and
-  servers strip), no percent-escape left once decoded (``%252e``: a second decoding layer
-  would see another path), no control characters, only UTF-8, and ``scope["path"]`` is
-  ``raw_path`` percent-decoded;
+  servers strip), no encoded ``?`` or ``#`` (delimiters to URL parsers), no percent-escape
+  left once decoded (``%252e``: a second decoding layer would see another path), no control
+  characters, only UTF-8, and ``scope["path"]`` is ``raw_path`` percent-decoded;
 - it is ``root_path`` followed by ``/...``, or does not contain ``root_path`` at all (servers
   differ in whether they put ``root_path`` in front of the path).
 
@@ -192,6 +192,8 @@ def _check_route(route: str, raw_route: str, policy: PathPolicy) -> None:
         raise MalformedPathError("control characters in the request path")
     if _ESCAPE.search(decoded):
         raise MalformedPathError("the request path is percent-encoded twice")
+    if "?" in decoded or "#" in decoded:  # request.url and matchers read them as delimiters
+        raise MalformedPathError("an encoded '?' or '#' in the request path")
     if not policy.allow_semicolon and ";" in decoded:
         raise MalformedPathError("';' (path parameters) in the request path")
     if decoded != route:
