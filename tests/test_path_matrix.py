@@ -16,6 +16,7 @@ target that got through. Run alone: ``python -m pytest -p no:cacheprovider tests
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -236,3 +237,39 @@ def test_withauth_refuses_the_canonical_paths_without_a_session(matrix: Matrix, 
     assert b"/api/auth/signin?callbackUrl=" in admin.head, admin
     assert exchange(address, "GET", combo.canonical("/api/v1/users")).status == 401
     assert exchange(address, "GET", combo.canonical("/ws/admin"), websocket=True).status == 403
+
+
+# ------------------------------------------------------------------ the raw client itself
+
+
+CHUNKED = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+
+
+@pytest.mark.parametrize(
+    ("response", "status", "body"),
+    [
+        (CHUNKED + b"4\r\nPROT\r\n6\r\nECTED:\r\n0\r\n\r\n", 200, PROTECTED.encode()),
+        (b"HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\n\r\nabcdef", 404, b"abc"),
+        (b"HTTP/1.0 200 OK\r\n\r\nuntil the end", 200, b"until the end"),
+        (b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n\x81\x05hello", 101, b"\x81 hello"),
+        (b"", 0, b""),
+    ],
+)
+def test_raw_client_reads_what_servers_answer(response: bytes, status: int, body: bytes) -> None:
+    """The sweep's verdicts rest on this parser: chunked bodies joined (a marker split across
+    chunks is still found), lengths respected, a 101's first frame read, silence is no response."""
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        listener.settimeout(5)
+
+        def answer() -> None:
+            connection, _ = listener.accept()
+            with connection:
+                connection.settimeout(5)
+                connection.recv(65536)
+                connection.sendall(response)
+
+        thread = threading.Thread(target=answer)
+        thread.start()
+        reply = exchange(listener.getsockname(), "GET", "/admin", timeout=5)
+        thread.join(5)
+    assert (reply.status, reply.body) == (status, body)

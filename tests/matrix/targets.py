@@ -20,8 +20,8 @@ SOCKET_TEMPLATES = ("/ws/{}/admin",)
 """Routes with a path parameter: the parameter spelled as a dot segment, so a framework that
 collapses ``//`` (or decodes ``%2e``) but does not resolve dot segments routes ``..`` as its value."""
 
-DOTS = ("..", ".", "%2e%2e", ".%2e", "%2e.", "%2E%2E", "%2e", "..;x")
-LEADS = ("/", "//", "///", "/%2f", "/%2F", "%2f", "/\\", "\\", "/./", "/;/", "http://x/", "http://x//", "")
+DOTS = ("..", ".", "%2e%2e", ".%2e", "%2E%2E", "%2e", "..;x")
+LEADS = ("/", "//", "///", "/%2f", "%2f", "/\\", "/./", "/;/", "http://x/", "http://x//", "")
 """What replaces the leading ``/`` of a path."""
 
 PREFLIGHT = (("Origin", "http://evil.example"), ("Access-Control-Request-Method", "GET"))
@@ -39,11 +39,19 @@ class Probe:
     def __str__(self) -> str:
         kind = "WS " if self.websocket else ""
         extra = " (preflight)" if self.headers == PREFLIGHT else ""
-        return f"{kind}{self.method} {self.target}{extra}"
+        target = self.target if self.target.isascii() and self.target.isprintable() else ascii(self.target)
+        return f"{kind}{self.method} {target}{extra}"
 
 
 def _hex(char: str) -> str:
     return f"%{ord(char):02x}"
+
+
+def _after_segment(path: str, index: int, extra: str) -> str:
+    """``path`` with ``extra`` at the end of its segment ``index``."""
+    segments = path[1:].split("/")
+    segments[index] += extra
+    return "/" + "/".join(segments)
 
 
 def spellings(path: str, *, port: int) -> list[str]:
@@ -106,6 +114,8 @@ def spellings(path: str, *, port: int) -> list[str]:
         "/%252e%252e" + path,
         "/%252f" + bare,
         "/%c0%ae%c0%ae" + path,
+        # characters a route's segment takes and a path pattern's segment may not (``#``, ``?``)
+        *(_after_segment(path, i, extra) for i in range(path.count("/")) for extra in ("#x", "%23x", "%3fx", "%3F")),
         # trailing dots, spaces and others
         path + ".",
         path + "..",
@@ -194,6 +204,11 @@ def anonymous_http_probes(port: int, root_path: str = "") -> list[Probe]:
     preflighted = [*canonical, "//admin", "//admin/..", f"http://x{HTTP_PATHS[0]}", "/x" + ROOT_PATH + HTTP_PATHS[0]]
     probes += [Probe("OPTIONS", target, PREFLIGHT) for target in preflighted]
     probes += [Probe("OPTIONS", "*"), Probe("OPTIONS", "*", PREFLIGHT)]
+    # methods as servers may pass them on (WithAuth compares the method for CORS preflights)
+    probes += [Probe(method, HTTP_PATHS[0], PREFLIGHT) for method in ("options", "Options", "OPTIONS ")]
+    probes += [Probe("get", HTTP_PATHS[0]), Probe("OPTIONS", HTTP_PATHS[0], (("Origin", "x"),))]
+    # raw bytes a lenient parser may keep in the path
+    probes += [Probe("GET", path + raw) for path in HTTP_PATHS[:2] for raw in ("\t", "\x0b", "\x0c", "\xff", "\x85")]
     return probes
 
 
