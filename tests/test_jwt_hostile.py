@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import sys
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from asgi_withauth import get_server_session, get_token, jwt
+from asgi_withauth import WithAuth, get_server_session, get_token, jwt
 from asgi_withauth.jwt import (
     DecryptionError,
     InvalidClaimsError,
@@ -24,6 +25,7 @@ from asgi_withauth.jwt import (
     TokenCodec,
     UnsupportedAlgorithmError,
 )
+from tests.asgi import http_scope, run
 from tests.handmade_jwe import KID, b64, seal
 
 SECRET = "hostile-token-secret"
@@ -94,6 +96,19 @@ async def test_the_reported_cookie_means_no_token_and_no_session() -> None:
         scope = {"type": "http", "scheme": "http", "path": "/", "headers": headers, "query_string": b""}
         assert await get_token(scope, secret=SECRET) is None
         assert await get_server_session(scope, secret=SECRET) is None
+
+
+@pytest.mark.anyio
+async def test_withauth_denies_the_reported_cookie_quietly(caplog: pytest.LogCaptureFixture) -> None:
+    async def inner(scope: Any, receive: Any, send: Any) -> None:
+        raise AssertionError("a request with a hostile cookie reached the app")
+
+    app = WithAuth(inner, secret=SECRET)
+    scope = http_scope("http://testserver/admin", headers={"cookie": f"next-auth.session-token={REPORTED}"})
+    sent = await run(app, scope)
+    assert sent.status == 307  # to the sign-in page, like any bad token
+    assert sent.headers["location"].startswith("http://testserver/api/auth/signin?callbackUrl=")
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]  # no traceback per request
 
 
 @pytest.mark.parametrize(
