@@ -318,15 +318,15 @@ _HEADER_DECODER: Final = json.JSONDecoder(object_pairs_hook=_unique_pairs, parse
 def _header_json(segment: str) -> dict[str, Any]:
     """The header as a JSON object: small, shallow, UTF-8 (one leading BOM allowed, as
     TextDecoder strips it), no duplicate members; MalformedTokenError otherwise."""
-    raw = _b64decode(segment, "header")
     try:
-        text = raw.removeprefix(_BOM).decode("utf-8")
-        if _nested_deeper_than(text, _MAX_HEADER_DEPTH):
-            raise MalformedTokenError(f"header nests deeper than {_MAX_HEADER_DEPTH} levels")
+        text = _b64decode(segment, "header").removeprefix(_BOM).decode("utf-8")
+    except UnicodeDecodeError:
+        raise MalformedTokenError("header is not UTF-8") from None
+    if _nested_deeper_than(text, _MAX_HEADER_DEPTH):
+        raise MalformedTokenError(f"header nests deeper than {_MAX_HEADER_DEPTH} levels")
+    try:
         header = _HEADER_DECODER.decode(text)
-    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
-        if isinstance(exc, JWTError):
-            raise
+    except (ValueError, RecursionError):  # not JSON, a duplicate member, an integer too long to read
         raise MalformedTokenError("header is not a JSON object") from None
     if not isinstance(header, dict):
         raise MalformedTokenError("header is not a JSON object")
