@@ -84,6 +84,25 @@ def _answers_http(port: int, timeout: float) -> bool:
         return False
 
 
+def _listens(pid: int, port: int) -> bool | None:
+    """Whether process ``pid`` itself holds the socket listening on 127.0.0.1:``port`` (another
+    process may have taken a free port meanwhile); None where ``/proc`` cannot tell (not Linux)."""
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+        table = Path(f"/proc/{pid}/net/tcp").read_text().splitlines()[1:]
+    except OSError:
+        return None if sys.platform != "linux" else False
+    inodes = set()
+    for fd in fds:
+        with contextlib.suppress(OSError):  # closed meanwhile
+            inodes.add(os.readlink(f"/proc/{pid}/fd/{fd}"))
+    wanted = f"0100007F:{port:04X}"
+    return any(
+        fields[1] == wanted and fields[3] == "0A" and f"socket:[{fields[9]}]" in inodes  # 0A: LISTEN
+        for fields in (line.split() for line in table)
+    )
+
+
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child, between fork and exec
     """Linux: the server gets SIGTERM if the test process dies without stopping it."""
     with contextlib.suppress(OSError, AttributeError):
@@ -129,7 +148,7 @@ class ServerProcess:
         (another process may have taken the port); raise with its log if it never comes up."""
         for attempt in range(attempts):
             while self.process is not None and self.process.poll() is None:
-                if _answers_http(self.port, timeout=1.0):
+                if _listens(self.process.pid, self.port) is not False and _answers_http(self.port, timeout=1.0):
                     return
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"{self.describe()} did not answer in time:\n{self.output()}")

@@ -16,6 +16,7 @@ target that got through. Run alone: ``python -m pytest -p no:cacheprovider tests
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 from collections import Counter
@@ -27,10 +28,12 @@ from pathlib import Path
 import pytest
 
 from asgi_withauth import jwt
+from tests import servers
 from tests.matrix import PROTECTED, PUBLIC, ROOT_PATH, SECRET
 from tests.matrix.targets import HTTP_PATHS, SOCKET_PATHS, Probe, anonymous_http_probes, anonymous_socket_probes
 from tests.matrix.wire import Address, Reply, exchange
 from tests.servers import SERVER_COMMANDS, ServerProcess, server_processes
+from tests.servers import free_port as real_free_port
 
 FRAMEWORKS = ("starlette", "fastapi", "litestar", "django", "quart")
 SERVERS = tuple(SERVER_COMMANDS)
@@ -273,3 +276,32 @@ def test_raw_client_reads_what_servers_answer(response: bytes, status: int, body
         reply = exchange(listener.getsockname(), "GET", "/admin", timeout=5)
         thread.join(5)
     assert (reply.status, reply.body) == (status, body)
+
+
+def test_a_server_never_takes_a_port_another_process_answers_on(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A free port may be taken before the server binds it: readiness must not be another
+    process answering there (the matrix would then test that process), so the server is
+    restarted on a new port."""
+    with socket.create_server(("127.0.0.1", 0)) as foreign:
+        taken = foreign.getsockname()[1]
+        ports = iter([taken])
+        monkeypatch.setattr(servers, "free_port", lambda: next(ports, 0) or real_free_port())
+        accepted: list[socket.socket] = []
+
+        def impostor() -> None:  # answers HTTP on the taken port, as another test's server would
+            foreign.settimeout(10)
+            with contextlib.suppress(OSError):
+                while True:
+                    connection, _ = foreign.accept()
+                    accepted.append(connection)
+                    connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\nimpostor")
+
+        threading.Thread(target=impostor, daemon=True).start()
+        server = ServerProcess("uvicorn-h11", "tests.matrix.starlette_app:app", log=tmp_path / "server.log")
+        with server_processes([server]):
+            assert server.port != taken
+            assert f"{PUBLIC}home ".encode() in exchange(server.address, "GET", "/").body
+        for connection in accepted:
+            connection.close()

@@ -85,6 +85,13 @@ def spellings(path: str, *, port: int) -> list[str]:
         path + "/.",
         path + "/x/..",
         path + "/%2e%2e",
+        # under the paths WithAuth lets through unchecked (next-auth's own), then out again
+        "/_next/.." + path,
+        "/favicon.ico/.." + path,
+        "/api/auth/.." + path,
+        "/api/auth/signin/../.." + path,
+        "/_next/%2e%2e" + path,
+        "/api/auth%2f.." + path,
         # encoded slashes and backslashes
         "/%2f" + bare,
         "/%2F" + bare,
@@ -137,6 +144,11 @@ def spellings(path: str, *, port: int) -> list[str]:
         "http://x/" + path,
         "http://x/x/.." + path,
         "ws://x" + path,
+        "HtTp://x" + path,
+        "http://u:p@x" + path,
+        "http://[::1]" + path,
+        "http:" + path,
+        "http:/" + path,
         "//x" + path,
         # overlong
         "/" + "x/" * 300 + "../" * 300 + bare,
@@ -159,12 +171,19 @@ def root_spellings(path: str) -> list[str]:
         root + "/." + path,
         root.upper() + path,
         root[1:] + path,
+        "/%" + f"{ord(root[1]):02x}" + root[2:] + path,
         root + "%2f" + path[1:],
         root + ";x" + path,
         root + "/%2e%2e" + path,
         root + root + path,
         f"http://x{root}{path}",
     ]
+
+
+AUTH_LOOKALIKES = ("auth;x", "auth.", "Auth", "AUTH", "auth%20", "authx", "auth%2f", "auth%00", "auth#", "auth%23")
+"""``/api/{version}/users`` with a version that is not next-auth's ``auth`` but may be taken for it.
+(``/api/auth/users`` itself, however spelled, e.g. ``/api/%61uth/users``, is next-auth's auth path:
+WithAuth lets it through by design, as next-auth does, so it is not a target here.)"""
 
 
 def dot_parameters(templates: Iterable[str], bases: Sequence[str]) -> Iterator[str]:
@@ -183,12 +202,14 @@ def _with_queries(targets: Iterable[str]) -> list[str]:
     return list(dict.fromkeys([*found, *queried]))
 
 
-def _hostile(paths: Iterable[str], templates: Iterable[str], port: int, bases: Sequence[str]) -> list[str]:
+def _hostile(
+    paths: Iterable[str], templates: Iterable[str], port: int, bases: Sequence[str], extra: Iterable[str] = ()
+) -> list[str]:
     paths = tuple(paths)
     targets = [s for path in paths for base in bases for s in spellings(base + path, port=port)]
     targets += [s for path in paths for s in root_spellings(path)]
     targets += dot_parameters(templates, bases)
-    return _with_queries(targets)
+    return _with_queries([*targets, *extra])
 
 
 def _bases(root_path: str) -> tuple[str, ...]:
@@ -198,7 +219,8 @@ def _bases(root_path: str) -> tuple[str, ...]:
 def anonymous_http_probes(port: int, root_path: str = "") -> list[Probe]:
     """Every hostile GET, the canonical paths with other methods, CORS preflights, ``*``."""
     bases = _bases(root_path)
-    probes = [Probe("GET", target) for target in _hostile(HTTP_PATHS, HTTP_TEMPLATES, port, bases)]
+    lookalikes = [f"{base}/api/{version}/users" for base in bases for version in AUTH_LOOKALIKES]
+    probes = [Probe("GET", target) for target in _hostile(HTTP_PATHS, HTTP_TEMPLATES, port, bases, lookalikes)]
     canonical = [base + path for base in bases for path in HTTP_PATHS]
     probes += [Probe(method, target) for method in ("HEAD", "POST", "OPTIONS", "DELETE") for target in canonical]
     preflighted = [*canonical, "//admin", "//admin/..", f"http://x{HTTP_PATHS[0]}", "/x" + ROOT_PATH + HTTP_PATHS[0]]
