@@ -171,7 +171,7 @@ def root_spellings(path: str) -> list[str]:
         root + "/." + path,
         root.upper() + path,
         root[1:] + path,
-        "/%" + f"{ord(root[1]):02x}" + root[2:] + path,
+        "/" + _hex(root[1]) + root[2:] + path,
         root + "%2f" + path[1:],
         root + ";x" + path,
         root + "/%2e%2e" + path,
