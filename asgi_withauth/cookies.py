@@ -3,6 +3,12 @@
 A session longer than one cookie can hold is written as ``<name>.0``, ``<name>.1``,
 ... (next-auth's ``SessionStore``). We read exactly ``<name>`` or a contiguous run
 ``<name>.0 .. <name>.<n>``; next-auth's looser ``startsWith`` selection is not copied.
+
+Chunk counts are bounded: no session the codec accepts (``MAX_TOKEN_LENGTH``) needs more
+than :data:`MAX_SESSION_CHUNKS` chunks, so a request with more is a broken session, and
+clearing names at most ``<name>`` and ``<name>.0 .. <name>.16``: whatever a request holds,
+the answer carries at most ``MAX_SESSION_CHUNKS + 1`` session Set-Cookie headers. (next-auth
+clears every cookie whose name starts with the session cookie's, however many there are.)
 """
 
 from __future__ import annotations
@@ -18,12 +24,14 @@ from .jwt import MAX_TOKEN_LENGTH, Version
 
 __all__ = [
     "CHUNK_SIZES",
+    "MAX_SESSION_CHUNKS",
     "SECURE_PREFIX",
     "CookieOptions",
     "CookieWrite",
     "SessionCookieError",
     "chunk_session_cookie",
     "clear_session_cookie",
+    "cookie_name_version",
     "decode_uri_component",
     "parse_cookie_header",
     "read_session_cookie",
@@ -38,6 +46,10 @@ _BASE_NAMES: Final[dict[Version, str]] = {4: "next-auth.session-token", 5: "auth
 CHUNK_SIZES: Final[dict[Version, int]] = {4: 4096 - 163, 5: 4096 - 160}
 """Longest value next-auth writes into one cookie before chunking (v4: 3933, v5: 3936)."""
 
+MAX_SESSION_CHUNKS: Final = -(-MAX_TOKEN_LENGTH // min(CHUNK_SIZES.values()))
+"""Most chunks a session the codec accepts can need (17): a request with more is broken, and
+chunk names from ``.17`` on are never written by next-auth for such a session, nor cleared."""
+
 _BAD_PERCENT: Final = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _COOKIE_NAME: Final = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _COOKIE_VALUE: Final = re.compile(r"[!#-+\--:<-\[\]-~]*")
@@ -50,6 +62,16 @@ class SessionCookieError(ValueError):
 def session_cookie_name(*, version: Version = 4, secure: bool = False) -> str:
     """next-auth's default session cookie name (``__Secure-`` prefixed when secure)."""
     return (SECURE_PREFIX if secure else "") + _BASE_NAMES[version]
+
+
+def cookie_name_version(name: str) -> Version | None:
+    """The format a session cookie's name implies: 4 for next-auth's default names, 5 for
+    Auth.js's (``__Secure-`` prefixed or not), None for any other name."""
+    base = name.removeprefix(SECURE_PREFIX)
+    for version, default in _BASE_NAMES.items():
+        if base == default:
+            return version
+    return None
 
 
 def parse_cookie_header(header: str) -> dict[str, str]:
@@ -87,12 +109,16 @@ def decode_uri_component(text: str) -> str | None:
         return None
 
 
-def read_session_cookie(cookies: Mapping[str, str], name: str, *, max_length: int = MAX_TOKEN_LENGTH) -> str | None:
+def read_session_cookie(
+    cookies: Mapping[str, str], name: str, *, max_length: int = MAX_TOKEN_LENGTH, max_chunks: int | None = None
+) -> str | None:
     """Return the session value stored under ``name``, joining chunks; None when absent.
 
     A plain ``<name>`` cookie wins over chunks. Chunks must form a contiguous run
-    ``<name>.0 .. <name>.<n>``; a gap, or a joined value over ``max_length``
-    characters, raises :class:`SessionCookieError` (checked before joining).
+    ``<name>.0 .. <name>.<n>``; a gap, a joined value over ``max_length`` characters, or
+    more chunks than a value of that length needs at next-auth's chunk size (``max_chunks``,
+    default 17 for the default ``max_length``) raises :class:`SessionCookieError`, before
+    anything is joined.
     """
     value = cookies.get(name)
     if value:
@@ -111,6 +137,9 @@ def read_session_cookie(cookies: Mapping[str, str], name: str, *, max_length: in
         raise SessionCookieError(f"session cookie {name!r} is missing a chunk; the user must sign in again")
     if sum(map(len, chunks.values())) > max_length:
         raise SessionCookieError(f"session cookie {name!r} is longer than {max_length} characters")
+    most = max_chunks if max_chunks is not None else -(-max_length // min(CHUNK_SIZES.values()))
+    if len(chunks) > most:
+        raise SessionCookieError(f"session cookie {name!r} has {len(chunks)} chunks; no session needs more than {most}")
     return "".join(chunks[i] for i in range(len(chunks))) or None
 
 
@@ -134,8 +163,14 @@ def _chunk_index(key: str, prefix: str) -> int | None:
 
 
 def _existing_chunk_names(name: str, existing: Iterable[str]) -> list[str]:
+    """The names among ``existing`` that a session cookie ``name`` can have (``name`` and
+    ``name.0`` .. ``name.16``), in their order, each once: at most ``MAX_SESSION_CHUNKS + 1``."""
     prefix = name + "."
-    return [key for key in existing if key == name or _chunk_index(key, prefix) is not None]
+    names: dict[str, None] = {}
+    for key in existing:
+        if key == name or ((index := _chunk_index(key, prefix)) is not None and index < MAX_SESSION_CHUNKS):
+            names[key] = None
+    return list(names)
 
 
 def chunk_session_cookie(
@@ -144,8 +179,9 @@ def chunk_session_cookie(
     """The cookies to write for a new session ``value``, as next-auth's SessionStore does.
 
     ``existing`` are the cookie names on the request: the ones that belong to this
-    session (``name`` or ``name.<n>``) and are not rewritten are cleared. Values up to
-    the chunk size go under ``name``; longer ones under ``name.0``, ``name.1``, ...
+    session (``name`` or ``name.<n>``, n < :data:`MAX_SESSION_CHUNKS`) and are not
+    rewritten are cleared. Values up to the chunk size go under ``name``; longer ones under
+    ``name.0``, ``name.1``, ...
     """
     size = CHUNK_SIZES[version]
     if len(value) <= size:
@@ -158,7 +194,8 @@ def chunk_session_cookie(
 
 
 def clear_session_cookie(name: str, *, existing: Iterable[str]) -> list[CookieWrite]:
-    """Clearings for every cookie of the session ``name`` present on the request."""
+    """Clearings for the cookies of the session ``name`` present on the request (``name`` and
+    chunks below :data:`MAX_SESSION_CHUNKS`: at most 18, however many the request holds)."""
     return [CookieWrite(key, "", clear=True) for key in _existing_chunk_names(name, existing)]
 
 

@@ -17,6 +17,7 @@ from asgi_withauth.cookies import (
     serialize_cookie,
     session_cookie_name,
 )
+from asgi_withauth.jwt import MAX_TOKEN_LENGTH
 
 NAME = "next-auth.session-token"
 
@@ -145,3 +146,40 @@ def test_read_session_cookie_returns_a_value_or_raises_its_own_error(cookies: di
     except SessionCookieError:
         return
     assert value is None or isinstance(value, str)
+
+
+# ----------------------------------------------------------------------------- bounded chunk counts
+
+MOST_CHUNKS = -(-MAX_TOKEN_LENGTH // min(CHUNK_SIZES.values()))  # 17: the codec refuses anything longer
+
+
+def test_the_largest_session_the_codec_accepts_still_reads() -> None:
+    assert MOST_CHUNKS == 17
+    value = "v" * MAX_TOKEN_LENGTH
+    writes = chunk_session_cookie(NAME, value)
+    assert len(writes) == MOST_CHUNKS
+    assert read_session_cookie({w.name: w.value for w in writes}, NAME) == value
+
+
+@pytest.mark.parametrize("count", [MOST_CHUNKS + 1, 400, 9_999])
+def test_more_chunks_than_any_real_session_is_broken(count: int) -> None:
+    cookies = {f"{NAME}.{i}": "x" for i in range(count)}  # short enough, but no writer makes these
+    with pytest.raises(SessionCookieError, match="chunks"):
+        read_session_cookie(cookies, NAME)
+
+
+STALE = [NAME, *(f"{NAME}.{i}" for i in range(9_999))]
+BOUNDED = [NAME, *(f"{NAME}.{i}" for i in range(MOST_CHUNKS))]
+
+
+def test_clearing_is_bounded_to_the_names_a_session_can_have() -> None:
+    assert [w.name for w in clear_session_cookie(NAME, existing=STALE)] == BOUNDED
+    assert [w.name for w in clear_session_cookie(NAME, existing=reversed(STALE))] == BOUNDED[::-1]
+
+
+def test_rewriting_is_bounded_and_still_clears_what_a_session_can_have() -> None:
+    writes = chunk_session_cookie(NAME, "short", existing=STALE)
+    assert [(w.name, w.clear) for w in writes] == [(name, name != NAME) for name in BOUNDED]
+    longest = chunk_session_cookie(NAME, "v" * MAX_TOKEN_LENGTH, existing=STALE)
+    assert len(longest) == MOST_CHUNKS + 1
+    assert [w.name for w in longest if w.clear] == [NAME]

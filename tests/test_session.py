@@ -262,6 +262,60 @@ async def test_get_server_session_puts_cookies_on_the_response() -> None:
         ServerSession({}, ["a=b"]).apply(object())
 
 
+# ----------------------------------------------------------------------------- many chunks: bounded answers
+
+# No session the codec accepts (64 KiB) needs more than 17 chunks, and clearing only ever names
+# the plain cookie and chunks .0 to .16: at most 18 Set-Cookie headers, whatever the request holds.
+MOST_SET_COOKIES = 18
+
+
+def junk_chunks(count: int, *, start: int = 0, value: str = "x") -> str:
+    return "; ".join(f"{V4}.{i}={value}" for i in range(start, start + count))
+
+
+@pytest.mark.parametrize(
+    "cookie",
+    [
+        pytest.param(junk_chunks(10_000), id="contiguous"),
+        pytest.param(junk_chunks(10_000, start=1), id="with-a-gap"),
+        pytest.param(f"{junk_chunks(5_000, start=5_000)}; {junk_chunks(5_000)}", id="out-of-order"),
+    ],
+)
+async def test_thousands_of_junk_chunks_get_a_bounded_answer(cookie: str) -> None:
+    result = await load_server_session(scope_with(cookie), secret=SECRET)
+    assert result.session is None
+    assert 1 <= len(result.set_cookie) <= MOST_SET_COOKIES
+    assert all("Max-Age=0" in header for header in result.set_cookie)
+    assert sum(map(len, result.set_cookie)) < 2_000
+
+
+async def test_a_valid_token_cut_into_hundreds_of_chunks_is_refused() -> None:
+    token = jwt.encode(CLAIMS, SECRET)
+    cookie = "; ".join(f"{V4}.{i}={char}" for i, char in enumerate(token))
+    result = await load_server_session(scope_with(cookie), secret=SECRET)
+    assert result.session is None
+    assert len(result.set_cookie) <= MOST_SET_COOKIES
+
+
+async def test_a_good_plain_cookie_beside_junk_chunks_is_refreshed_with_bounded_clearings() -> None:
+    result = await load_server_session(scope_with(f"{v4_cookie()}; {junk_chunks(10_000)}"), secret=SECRET)
+    assert result.session is not None
+    assert len(result.set_cookie) == MOST_SET_COOKIES
+    assert [h.split("=")[0] for h in result.set_cookie] == [V4, *(f"{V4}.{i}" for i in range(17))]
+    assert not result.set_cookie[0].startswith(f"{V4}=;")  # rewritten in place, as next-auth orders it
+    assert jwt.decode(joined_token(result.set_cookie, V4), SECRET)["sub"] == "42"
+
+
+async def test_the_largest_chunked_session_still_works() -> None:
+    big = jwt.encode({**CLAIMS, "blob": "b" * 46_000}, SECRET)  # about 61 KiB: 16 chunks
+    writes = chunk_session_cookie(V4, big)
+    assert len(writes) == 16
+    result = await load_server_session(scope_with("; ".join(f"{w.name}={w.value}" for w in writes)), secret=SECRET)
+    assert result.session is not None
+    assert [h.split("=")[0] for h in result.set_cookie] == [w.name for w in writes]
+    assert jwt.decode(joined_token(result.set_cookie, V4), SECRET)["blob"] == "b" * 46_000
+
+
 # ----------------------------------------------------------------------------- WithAuth(refresh=True)
 
 
