@@ -9,7 +9,6 @@ callback that fails, gives None and clears the session cookies. Only a missing s
 
 from __future__ import annotations
 
-import copy
 import functools
 import inspect
 import json
@@ -168,10 +167,10 @@ async def load_server_session(
         return ServerSession(None, refresher.clear(broken, scope) if broken else [])
     raw, source = found
     decoded = reader.decode_as(raw, source)
-    if decoded is None:
+    if decoded is None or decoded.version is None:
         return ServerSession(None, refresher.clear(source.cookie_name, scope))
-    token, used_version, used_salt = decoded
-    original = copy.deepcopy(token)
+    token, used_version, used_salt = decoded.claims(), decoded.version, decoded.salt
+    original = decoded.claims()
     callbacks = dict(callbacks or {})
     try:
         # The callback gets the decoded token itself: v4 builds session.user from that object.

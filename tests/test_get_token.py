@@ -13,7 +13,7 @@ from starlette.websockets import WebSocket
 
 from asgi_withauth import MissingSecretError, TokenReader, get_token
 from asgi_withauth.cookies import chunk_session_cookie
-from asgi_withauth.jwt import encode
+from asgi_withauth.jwt import Version, encode
 from asgi_withauth.token import bearer_token
 
 pytestmark = pytest.mark.anyio
@@ -285,3 +285,51 @@ async def test_vercel_means_secure_cookies(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv("VERCEL", "1")
     assert await get_token(scope(cookie=f"{V4}={v4_token()}"), secret=SECRET) is None
     assert await get_token(scope(cookie=f"__Secure-{V4}={v4_token()}"), secret=SECRET) is not None
+
+
+# ----------------------------------------------------------------------------- the name implies the format
+
+NAMED_FORMATS = [
+    pytest.param(V5, "http", 4, id="authjs-name-refuses-v4"),
+    pytest.param(f"__Secure-{V5}", "https", 4, id="secure-authjs-name-refuses-v4"),
+    pytest.param(V4, "http", 5, id="next-auth-name-refuses-v5"),
+    pytest.param(f"__Secure-{V4}", "https", 5, id="secure-next-auth-name-refuses-v5"),
+]
+
+
+def token_for(version: int, name: str, **extra: Any) -> str:
+    """A token in ``version``'s format with the salt that format would use under ``name``."""
+    return v4_token(**extra) if version == 4 else v5_token(name, **extra)
+
+
+@pytest.mark.parametrize(("name", "scheme", "wrong"), NAMED_FORMATS)
+async def test_a_default_cookie_name_implies_its_format(name: str, scheme: str, wrong: Version) -> None:
+    conn = scope(cookie=f"{name}={token_for(wrong, name)}", scheme=scheme)
+    assert await get_token(conn, secret=SECRET, cookie_name=name) is None
+    assert await get_token(conn, secret=SECRET, cookie_name=name, version=wrong) is not None  # unless told
+    right = 5 if wrong == 4 else 4
+    good = scope(cookie=f"{name}={token_for(right, name)}", scheme=scheme)
+    assert await get_token(good, secret=SECRET, cookie_name=name) is not None
+
+
+@pytest.mark.parametrize(("name", "scheme", "wrong"), NAMED_FORMATS)
+async def test_the_implied_format_applies_to_the_bearer_fallback(name: str, scheme: str, wrong: Version) -> None:
+    bearer = scope(authorization=f"Bearer {token_for(wrong, name)}", scheme=scheme)
+    assert await get_token(bearer, secret=SECRET, cookie_name=name) is None
+
+
+async def test_a_custom_cookie_name_keeps_trying_both_formats_and_salts_the_bearer() -> None:
+    name = "my-session"
+    for token in (v4_token(), v5_token(name)):
+        assert await get_token(scope(cookie=f"{name}={token}"), secret=SECRET, cookie_name=name) is not None
+        # As Auth.js's getToken: the bearer token's v5 salt is the configured cookie name.
+        assert await get_token(scope(authorization=f"Bearer {token}"), secret=SECRET, cookie_name=name) is not None
+    assert await get_token(scope(authorization=f"Bearer {v5_token()}"), secret=SECRET, cookie_name=name) is None
+
+
+async def test_default_names_bearer_tries_both_formats_with_default_salts() -> None:
+    assert (await get_token(scope(authorization=f"Bearer {v4_token()}"), secret=SECRET)) is not None
+    assert (await get_token(scope(authorization=f"Bearer {v5_token()}"), secret=SECRET)) is not None
+    secure_v5 = v5_token(f"__Secure-{V5}")
+    assert (await get_token(scope(authorization=f"Bearer {secure_v5}", scheme="https"), secret=SECRET)) is not None
+    assert (await get_token(scope(authorization=f"Bearer {secure_v5}"), secret=SECRET)) is None
