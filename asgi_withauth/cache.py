@@ -82,9 +82,10 @@ class DecodedToken:
                 claims.update((key, copy_claims(claims[key])) for key in self._deep)
         return claims
 
-    def get(self, name: str) -> Any:
-        """One claim, for reading only (a number or string; never hand out a container)."""
-        return self._claims.get(name)
+    @property
+    def exp(self) -> Any:
+        """The ``exp`` claim as decoded (a number if the codec accepted the token), or None."""
+        return self._claims.get("exp")
 
     def __repr__(self) -> str:  # never the claims: they may be personal data
         return f"DecodedToken(version={self.version!r}, salt={self.salt!r}, claims={len(self._claims)})"
@@ -113,7 +114,7 @@ def _pack(nested: dict[str, Any]) -> bytes | None:
 
 def _valid_until(token: DecodedToken, leeway: float) -> float:
     """When a cached token stops being valid: the codec refuses it once ``now >= exp + leeway``."""
-    exp = token.get("exp")
+    exp = token.exp
     return exp + leeway if isinstance(exp, int | float) and not isinstance(exp, bool) else math.inf
 
 
