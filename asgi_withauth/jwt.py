@@ -353,7 +353,7 @@ def _parse_short_header(segment: str) -> _Header:
     alg, enc, kid = header.get("alg"), header.get("enc"), header.get("kid")
     if alg != "dir":
         raise UnsupportedAlgorithmError(f"alg {alg!r} is not accepted; next-auth uses 'dir'")
-    if enc not in _KEY_LENGTHS:
+    if not isinstance(enc, str) or enc not in _KEY_LENGTHS:
         raise UnsupportedAlgorithmError(f"enc {enc!r} is not accepted; next-auth uses A256GCM or A256CBC-HS512")
     return _Header(
         enc=enc,

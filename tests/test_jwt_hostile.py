@@ -341,6 +341,9 @@ def test_duplicate_header_members_are_refused(header: bytes) -> None:
         ({"alg": "dir", "enc": "A128GCM"}, "enc"),
         ({"alg": "A256KW", "enc": "A256GCM"}, "alg"),
         ({"enc": "A256GCM"}, "alg"),
+        ({"alg": "dir", "enc": []}, "enc"),  # unhashable: once a TypeError
+        ({"alg": "dir", "enc": {"A256GCM": 1}}, "enc"),
+        ({"alg": ["dir"], "enc": "A256GCM"}, "alg"),
     ],
 )
 def test_other_algorithms_stay_refused_with_extra_parameters(header: dict[str, Any], alg: str) -> None:
