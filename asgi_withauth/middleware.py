@@ -27,7 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from .cache import TokenCache
-from .jwt import DEFAULT_LEEWAY, DEFAULT_MAX_AGE, Secret, Version, peek_version
+from .jwt import DEFAULT_LEEWAY, DEFAULT_MAX_AGE, Secret, Version
 from .matcher import Matcher, MatcherSet, MatcherSpec, RequestFacts
 from .paths import (
     MalformedPathError,
@@ -39,7 +39,7 @@ from .paths import (
     under,
 )
 from .refresh import ALWAYS, SessionRefresher
-from .token import DecodeHook, TokenReader, cached_token, cached_token_sync
+from .token import DecodeHook, FoundToken, TokenReader, cached_read, cached_read_sync, cached_token_sync
 from .urls import callback_path, page_url, request_origin
 
 __all__ = ["AuthorizedCallback", "Deny", "Rule", "WithAuth"]
@@ -273,10 +273,10 @@ class WithAuth:
         if not self.reader.configured:
             await self._configuration_error(scope, receive, send)
             return
-        outcome = await self._decide(scope, receive, send, matched)
+        outcome, found = await self._decide(scope, receive, send, matched)
         if outcome is _ALLOW:
-            if self.refresher is not None and scope["type"] == "http":
-                send = self._refreshing(scope, send)
+            if found is not None and self.refresher is not None and scope["type"] == "http":
+                send = self._refreshing(found, self.refresher, scope, send)
             await self.app(scope, receive, send)
         elif isinstance(outcome, _Reply):
             await outcome(scope, receive, send)
@@ -315,14 +315,22 @@ class WithAuth:
             return True
         return form.startswith(_PUBLIC_PREFIXES) and any(under(form, prefix) for prefix in _PUBLIC_PREFIXES)
 
-    async def _decide(self, scope: Scope, receive: Receive, send: Send, matched: list[_Compiled]) -> Any:
-        """_ALLOW, or the ASGI app that answers a denied request."""
+    async def _decide(
+        self, scope: Scope, receive: Receive, send: Send, matched: list[_Compiled]
+    ) -> tuple[Any, FoundToken | None]:
+        """_ALLOW or the ASGI app that answers a denied request, and the token as found (only
+        when a refresh may need it: the hot path builds no FoundToken)."""
         token: dict[str, Any] | None = None
+        found: FoundToken | None = None
         try:
-            if self.reader.decode_hook is None:
+            if self.refresher is None and self.reader.decode_hook is None:
                 token = cached_token_sync(self.reader, self.cache, scope)
             else:
-                token = await cached_token(self.reader, self.cache, scope)
+                if self.reader.decode_hook is None:
+                    found = cached_read_sync(self.reader, self.cache, scope)
+                else:
+                    found = await cached_read(self.reader, self.cache, scope)
+                token = None if found is None else found.claims()
             conn: HTTPConnection | None = None
             for compiled in matched:
                 if compiled.rule.public:
@@ -336,28 +344,26 @@ class WithAuth:
                 if verdict is True:
                     continue
                 if verdict is False or verdict is None:
-                    return self._denial(scope, compiled.rule, token)
-                return verdict  # a response of the callback's own: sent as is, never an allow
+                    return self._denial(scope, compiled.rule, token), None
+                return verdict, None  # a response of the callback's own: sent as is, never an allow
         except Exception:
             logger.exception("authorization failed with an exception; denying the request")
-            return self._denial(scope, matched[0].rule, token)
+            return self._denial(scope, matched[0].rule, token), None
         scope["nextauth"] = {"token": token}
-        return _ALLOW
+        return _ALLOW, found
 
-    def _refreshing(self, scope: Scope, send: Send) -> Send:
+    def _refreshing(self, found: FoundToken, refresher: SessionRefresher, scope: Scope, send: Send) -> Send:
         """``send`` that adds the re-encoded session cookie to the response's headers
-        (Auth.js v5's middleware does the same); the body is never buffered."""
-        refresher = self.refresher
-        token = scope["nextauth"]["token"]
-        found = self.reader.find(scope, bearer=False)
-        if refresher is None or token is None or found is None or not refresher.due(token, time.time()):
+        (Auth.js v5's middleware does the same); the body is never buffered. The cookie holds
+        the token as decoded, in the format and salt that decoded it: as in Auth.js, it is
+        computed before the app runs, so the app's changes to its own copy never reach it."""
+        cookie_name, version, salt = found.cookie_name, found.version, found.salt
+        if cookie_name is None or version is None:  # a Bearer token, or one a decode hook read
             return send
-        raw, source = found
-        version = peek_version(raw)
-        salts = dict(source.attempts)
-        if version not in salts:
+        token = found.claims()
+        if not refresher.due(token, time.time()):
             return send
-        name = source.cookie_name.encode("latin-1")
+        name = cookie_name.encode("latin-1")
 
         async def send_with_cookie(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -365,7 +371,7 @@ class WithAuth:
                 if not any(k.lower() == b"set-cookie" and v.startswith(name) for k, v in headers):
                     try:
                         cookies = refresher.write(
-                            token, cookie_name=source.cookie_name, version=version, salt=salts[version], scope=scope
+                            token, cookie_name=cookie_name, version=version, salt=salt, scope=scope
                         )
                     except Exception:
                         logger.exception("could not refresh the session cookie; the response goes out without it")

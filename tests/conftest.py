@@ -21,11 +21,11 @@ def anyio_backend(request: pytest.FixtureRequest) -> str:
 def decodes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every token the built-in codec decodes during the test."""
     calls: list[str] = []
-    real = TokenReader.decode_sync
+    real = TokenReader.decode_as
 
     def counting(self: TokenReader, token: str, source: Any, *, now: float | None = None) -> Any:
         calls.append(token)
         return real(self, token, source, now=now)
 
-    monkeypatch.setattr(TokenReader, "decode_sync", counting)
+    monkeypatch.setattr(TokenReader, "decode_as", counting)
     return calls
