@@ -233,6 +233,7 @@ class WithAuth:
         self._error_path = urlsplit(self.error_page).path if not urlsplit(self.error_page).netloc else None
         self._pages = frozenset(path for path in (self._sign_in_path, self._error_path) if path)
         self._warned_unconfigured = False
+        self._failures = _FailureLog()
         if not self.reader.configured:
             logger.warning(
                 "WithAuth has no secret: every protected request will be redirected to the error page. "
@@ -257,8 +258,8 @@ class WithAuth:
             forms = (path,) if self.case_sensitive or lowered == path else (path, lowered)
             try:
                 matched = self._matching_rules(scope, forms)
-            except Exception:
-                logger.exception("matching the request path failed; denying the request")
+            except Exception as exc:
+                self._failures.log("matching the request path failed; denying the request", exc)
                 await self._plain(scope, receive, send, 403, "Forbidden")
                 return
             route = (matched, not matched or self._passes_unchecked(scope, forms, matched))
@@ -346,8 +347,8 @@ class WithAuth:
                 if verdict is False or verdict is None:
                     return self._denial(scope, compiled.rule, token), None
                 return verdict, None  # a response of the callback's own: sent as is, never an allow
-        except Exception:
-            logger.exception("authorization failed with an exception; denying the request")
+        except Exception as exc:
+            self._failures.log("authorized raised an exception; denying the request", exc)
             return self._denial(scope, matched[0].rule, token), None
         scope["nextauth"] = {"token": token}
         return _ALLOW, found
@@ -364,6 +365,7 @@ class WithAuth:
         if not refresher.due(token, time.time()):
             return send
         name = cookie_name.encode("latin-1")
+        failures = self._failures
 
         async def send_with_cookie(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -373,8 +375,8 @@ class WithAuth:
                         cookies = refresher.write(
                             token, cookie_name=cookie_name, version=version, salt=salt, scope=scope
                         )
-                    except Exception:
-                        logger.exception("could not refresh the session cookie; the response goes out without it")
+                    except Exception as exc:
+                        failures.log("could not refresh the session cookie; the response goes out without it", exc)
                         cookies = []
                     headers += [(b"set-cookie", cookie.encode("latin-1")) for cookie in cookies]
                     message = {**message, "headers": headers}
@@ -396,13 +398,13 @@ class WithAuth:
 
         try:
             await verdict(scope, receive, tracking_send)
-        except Exception:
+        except Exception as exc:
             if started:
                 raise
-            logger.warning(
+            self._failures.log(
                 "the response returned by authorized (or a rule's deny) failed before sending anything; "
-                "denying with 403. Return a Starlette Response or another ASGI app.",
-                exc_info=True,
+                "denying with 403. Return a Starlette Response or another ASGI app",
+                exc,
             )
             await self._plain(scope, receive, send, 403, "Forbidden")
 
@@ -467,6 +469,32 @@ class WithAuth:
             await _WebSocketDenial(status)(scope, receive, send)
             return
         await _Reply(status, [(b"content-type", b"text/plain; charset=utf-8")], text.encode())(scope, receive, send)
+
+
+class _FailureLog:
+    """Logs a failure of app code (a callback, a response) with its traceback the first time
+    each kind is seen, then as one short line: requests can repeat a failure at will (a token
+    whose claims a callback does not expect), and must not flood the log with tracebacks."""
+
+    _MAX_KINDS: Final = 64
+
+    def __init__(self) -> None:
+        self._seen: set[tuple[str, str]] = set()
+
+    def log(self, message: str, exc: BaseException) -> None:
+        kind = (message, type(exc).__qualname__)
+        if kind in self._seen or len(self._seen) >= self._MAX_KINDS:
+            logger.warning(
+                "%s: %s: %r (the traceback was logged the first time)", message, type(exc).__name__, _short(exc)
+            )
+            return
+        self._seen.add(kind)
+        logger.error("%s", message, exc_info=exc)
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc)
+    return text if len(text) <= 200 else text[:200] + "..."
 
 
 def _with_authorized(rule: Rule, authorized: AuthorizedCallback | None) -> Rule:

@@ -380,6 +380,22 @@ async def test_the_ported_path_callback_sees_the_canonical_path(raw: bytes) -> N
     assert inner.calls == []
 
 
+async def test_a_failing_callback_logs_one_traceback_then_one_line_per_request(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def authorized(token: Any, request: Any) -> bool:
+        return bool(token["roles"].lower())  # a token whose claims the callback does not expect
+
+    app = WithAuth(Inner(), secret=SECRET, authorized=authorized, deny=403)
+    with caplog.at_level(logging.WARNING, logger="asgi_withauth"):
+        for _ in range(5):
+            assert (await run(app, http_scope("http://app.test/x", headers=cookie(USER)))).status == 403
+    assert len(caplog.records) == 5
+    assert sum(r.exc_info is not None for r in caplog.records) == 1
+    assert all("\n" not in r.getMessage() for r in caplog.records[1:])
+    assert "KeyError" in caplog.records[1].getMessage()
+
+
 def _returning(verdict: Any) -> Any:
     return lambda token, request: verdict
 
