@@ -138,3 +138,21 @@ async def test_fastapi_reuses_withauth_token(decodes: list[str]) -> None:
     async with client(fastapi_app(with_auth=True)) as http:
         assert (await http.get("/admin", headers=session(ADMIN))).status_code == 200
     assert len(decodes) == 1
+
+
+# ----------------------------------------------------------------------------- hostile cookies
+
+HOSTILE = "W1tb" * 334 + "..AAAAAAAAAAAAAAAA.AAAA.AAAAAAAAAAAAAAAAAAAAAA"  # a header of ~1000 nested '['
+
+
+async def test_a_hostile_cookie_is_no_session_in_every_integration() -> None:
+    """Once a RecursionError escaped: a 500 from the FastAPI dependencies and the Starlette backend."""
+    hostile = {"cookie": f"next-auth.session-token={HOSTILE}"}
+    async with client(fastapi_app(with_auth=False)) as http:
+        assert (await http.get("/token", headers=hostile)).json() == {"token": None}
+        assert (await http.get("/me", headers=hostile)).status_code == 401
+        session_answer = await http.get("/session", headers=hostile)
+        assert session_answer.status_code == 200
+        assert session_answer.json() is None
+    async with client(starlette_app(with_auth=False)) as http:
+        assert (await http.get("/profile", headers=hostile)).status_code == 403
