@@ -19,7 +19,8 @@ def anyio_backend(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def decodes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every token the built-in codec decodes during the test."""
+    """Every token the built-in codec decodes during the test: each decode goes through
+    ``TokenReader.decode_as`` (the cache, ``decode_sync``, ``get_server_session``)."""
     calls: list[str] = []
     real = TokenReader.decode_as
 

@@ -18,19 +18,12 @@ from starlette.routing import Route
 from asgi_withauth import Rule, WithAuth, jwt
 from asgi_withauth.fastapi import NextAuth
 from asgi_withauth.starlette_auth import NextAuthBackend
-from tests.counting import count_decodes
 
 pytestmark = pytest.mark.anyio
 
 SECRET = "integration-secret"
 ADMIN = {"sub": "1", "name": "Ada", "email": "ada@example.com", "roles": ["admin"]}
 USER = {"sub": "2", "name": "Bob", "roles": []}
-
-
-@pytest.fixture
-def decodes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every token decoded during the test (counted where the cache decodes)."""
-    return count_decodes(monkeypatch)
 
 
 def session(claims: dict[str, Any]) -> dict[str, str]:

@@ -15,7 +15,6 @@ from asgi_withauth import WithAuth, jwt
 from asgi_withauth.cache import DecodedToken, TokenCache, copy_claims
 from asgi_withauth.token import TokenReader, cached_read, cached_read_sync, cached_token, cached_token_sync
 from tests.asgi import http_scope, run
-from tests.counting import count_decodes
 from tests.test_jwt import handmade
 
 pytestmark = pytest.mark.anyio
@@ -24,12 +23,6 @@ SECRET = "cache-secret"
 V4 = "next-auth.session-token"
 V5 = "authjs.session-token"
 CLAIMS = {"sub": "1", "name": "Ada", "roles": ["user"], "org": {"id": 7, "teams": [{"name": "a"}]}}
-
-
-@pytest.fixture
-def decodes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every token decoded during the test (counted where the cache decodes)."""
-    return count_decodes(monkeypatch)
 
 
 @pytest.fixture(autouse=True)
