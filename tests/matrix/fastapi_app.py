@@ -2,30 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from fastapi import FastAPI
 
-from fastapi import FastAPI, Request, WebSocket
-from fastapi.responses import PlainTextResponse
-
-from tests.matrix import METHODS, PROTECTED, PROTECTED_ROUTES, PROTECTED_SOCKETS, PUBLIC, PUBLIC_ROUTES, body, protect
+from tests.matrix import METHODS, PROTECTED, PROTECTED_ROUTES, PROTECTED_SOCKETS, PUBLIC, PUBLIC_ROUTES, protect
+from tests.matrix.starlette_app import page, socket  # the same handlers: FastAPI is Starlette
 
 fastapi_app = FastAPI()
-
-
-def page(kind: str, name: str) -> Callable[[Request], Awaitable[PlainTextResponse]]:
-    async def endpoint(request: Request) -> PlainTextResponse:
-        return PlainTextResponse(body(kind, name, request.scope))
-
-    return endpoint
-
-
-def socket(name: str) -> Callable[[WebSocket], Awaitable[None]]:
-    async def endpoint(websocket: WebSocket) -> None:
-        await websocket.accept()
-        await websocket.send_text(body(PROTECTED, name, websocket.scope))
-        await websocket.close()
-
-    return endpoint
 
 
 for _name, _path in PUBLIC_ROUTES.items():
