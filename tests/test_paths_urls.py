@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from asgi_withauth.cache import TokenCache
-from asgi_withauth.urls import callback_path, form_encode, page_url, request_origin
+from asgi_withauth.urls import MAX_HOST_LENGTH, callback_path, form_encode, page_url, request_origin
 
 
 def scope(path: str, raw: bytes | None = None, root: str = "") -> dict[str, Any]:
@@ -57,6 +59,10 @@ def test_page_url_appends_like_url_search_params() -> None:
     )
 
 
+NAME_253 = ("a" * 62 + ".") * 4 + "b"
+assert len(NAME_253) == MAX_HOST_LENGTH
+
+
 @pytest.mark.parametrize(
     ("scheme", "host", "expected"),
     [
@@ -69,11 +75,52 @@ def test_page_url_appends_like_url_search_params() -> None:
         ("http", "a@evil.example", "http://10.0.0.1:8000"),
         ("http", "", "http://10.0.0.1:8000"),
         ("http", "host:99999", "http://10.0.0.1:8000"),
+        ("http", "example.com.", "http://example.com."),
+        ("http", "a--b.x-y.example:8080", "http://a--b.x-y.example:8080"),
+        ("http", "[::ffff:10.0.0.2]:81", "http://[::ffff:10.0.0.2]:81"),
+        ("http", "a" * 63 + ".example", "http://" + "a" * 63 + ".example"),
+        ("http", NAME_253, "http://" + NAME_253),
+        ("http", NAME_253 + ".:80", "http://" + NAME_253 + "."),
+        ("http", "a" * 64 + ".example", "http://10.0.0.1:8000"),  # a label of 64
+        ("http", NAME_253 + "c", "http://10.0.0.1:8000"),
+        ("http", "-a.example", "http://10.0.0.1:8000"),
+        ("http", "a-.example", "http://10.0.0.1:8000"),
+        ("http", "a..example", "http://10.0.0.1:8000"),
+        ("http", ".", "http://10.0.0.1:8000"),
+        ("http", "example.com..", "http://10.0.0.1:8000"),
+        ("http", "a_b.example", "http://10.0.0.1:8000"),
+        ("http", "[::1", "http://10.0.0.1:8000"),
+        ("http", "a" * 25 + "!", "http://10.0.0.1:8000"),  # took seconds with a backtracking regex
+        ("http", "a" * 100_000, "http://10.0.0.1:8000"),
     ],
 )
 def test_request_origin(scheme: str, host: str, expected: str) -> None:
     raw = {"scheme": scheme, "server": ("10.0.0.1", 8000)}
     assert request_origin(raw, {"host": host}, public_url=None, trust_forwarded=False) == expected
+
+
+LABEL = st.text(alphabet="abcXYZ019-", min_size=1, max_size=63).filter(lambda s: s[0] != "-" and s[-1] != "-")
+
+
+@given(st.lists(LABEL, min_size=1, max_size=6), st.booleans())
+def test_every_dns_name_is_accepted(labels: list[str], trailing_dot: bool) -> None:
+    name = ".".join(labels)
+    raw = {"scheme": "https", "server": ("10.0.0.1", 8000)}
+    origin = request_origin(raw, {"host": name + "." * trailing_dot}, public_url=None, trust_forwarded=False)
+    if len(name) <= MAX_HOST_LENGTH:
+        assert origin == "https://" + name.lower() + "." * trailing_dot
+    else:
+        assert origin == "https://10.0.0.1:8000"
+
+
+@given(st.text(alphabet="ab-.:[]1!_ \u00e9", max_size=80))
+def test_anything_else_falls_back_to_the_server(host: str) -> None:
+    raw = {"scheme": "http", "server": ("10.0.0.1", 8000)}
+    origin = request_origin(raw, {"host": host}, public_url=None, trust_forwarded=False)
+    if origin != "http://10.0.0.1:8000":
+        name = origin.removeprefix("http://").rsplit(":", 1)[0] if not origin.endswith("]") else origin[7:]
+        assert set(name) <= set("ab-.1[]:"), origin  # only characters a host may have
+        assert not any(c in host for c in "!_ \u00e9")
 
 
 def test_forwarded_headers_only_when_trusted() -> None:
