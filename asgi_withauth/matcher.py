@@ -28,6 +28,16 @@ they are. ``.``, ``\\s``, ``\\d``, ``\\w``, ``\\b``, ``^``/``$``, classes and ``
 JavaScript meaning. Strings are matched as UTF-16 code units, as JavaScript does. Syntax
 that cannot be translated faithfully raises ValueError at construction: backreferences,
 ``\\p{..}``, quantified assertions, Python-only syntax, and a few more.
+
+Matching time is linear in the path (and in the ``has``/``missing`` values) for every matcher:
+sources and values on which Python's ``re`` could backtrack for long (``/:a*/:b*``,
+``/(.*)/(.*)``, ``.*bot.*``) are matched by :class:`~asgi_withauth.jsregex.JsRegex`'s
+automaton, the others by ``re`` (see :mod:`asgi_withauth.jsregex`). Next's own suffix
+``.segments/.+\\.segment\\.rsc`` would make ``re`` quadratic on ``/:path*``: a path that does
+not end in ``.segment.rsc`` is matched without that branch (it cannot match there), and one
+with a line break is left to the automaton. Paths longer than :data:`MAX_PATH_LENGTH` are
+never matched against a regex: :meth:`Matcher.match` says they match, and
+:meth:`MatcherSet.first` raises :class:`PathTooLongError`.
 """
 
 from __future__ import annotations
@@ -39,18 +49,42 @@ from typing import Any, Final, NamedTuple, TypeAlias
 from urllib.parse import parse_qsl
 
 from .cookies import decode_uri_component
-from .jsregex import JS_WHITESPACE, translate, utf16
+from .jsregex import JS_WHITESPACE, JsRegex, translate, utf16
 
-__all__ = ["Matcher", "MatcherSet", "MatcherSpec", "RequestFacts", "compile_source", "next_regexp"]
+__all__ = [
+    "MAX_PATH_LENGTH",
+    "Matcher",
+    "MatcherSet",
+    "MatcherSpec",
+    "PathTooLongError",
+    "RequestFacts",
+    "compile_source",
+    "next_regexp",
+]
 
 MatcherSpec: TypeAlias = str | Mapping[str, Any] | Sequence[str | Mapping[str, Any]]
 """A ``config.matcher``: a source, a ``{"source", "has", "missing", "locale"}`` dict, or a list."""
+
+MAX_PATH_LENGTH: Final = 4096
+"""The longest path (in UTF-16 code units) a matcher tests; longer ones are never matched
+against a regex (see :meth:`Matcher.match` and :meth:`MatcherSet.first`)."""
 
 _MAX_SOURCE: Final = 4096
 _TRANSPORT: Final = r"\.rsc|\.segments/.+\.segment\.rsc"
 _NEXT_DATA_PREFIX: Final = "/:nextData(_next/data/[^/]{1,})?"
 _ROOT_SUFFIX: Final = rf"(/?index|/?index\.json|/?index(?:{_TRANSPORT}))?"
 _DATA_SUFFIX: Final = rf"{{(\.json|{_TRANSPORT})}}?"
+_DATA_SUFFIX_CUT: Final = r"{(\.json|\.rsc)}?"  # without the .segments branch
+_SEGMENT_ENDINGS: Final = (".segment.rsc", ".segment.rsc/", ".segment.rsc#", ".segment.rsc?")
+_LINE_BREAK: Final = re.compile("[\n\r\u2028\u2029]")
+_CUT, _FULL, _AUTOMATON = range(3)
+
+
+class PathTooLongError(ValueError):
+    """The path is longer than :data:`MAX_PATH_LENGTH`: too long to match, so no rule can be
+    said not to apply. Refuse the request (414)."""
+
+
 _NEXT_DATA_REGEX: Final = r"(?:\/(_next\/data\/[^/]{1,}))?"  # what path-to-regexp makes of the prefix
 _ANY_SEGMENT: Final = r"[^\/#\?]+?"
 
@@ -215,18 +249,24 @@ def _tokens_to_regexp(tokens: Iterable[str | _Tok], *, normalize: bool) -> str:
     return route + r"[\/#\?]?$"
 
 
-def _path_regexp(src: str) -> tuple[str, str]:
-    """Next's ``tryToParsePath(src)`` regex (before ``.source``) and its Python translation."""
+def _route(src: str) -> str:
+    """Next's ``tryToParsePath(src)`` regex (before ``.source``): JavaScript."""
     tokens = _parse(src)
     try:
-        route = _tokens_to_regexp(tokens, normalize=False)
+        return _tokens_to_regexp(tokens, normalize=False)
     except ValueError:  # Next's safeTokensToRegexp: retry with a "/" prefix on repeats
-        route = _tokens_to_regexp(tokens, normalize=True)
+        return _tokens_to_regexp(tokens, normalize=True)
+
+
+def _path_regexp(src: str) -> tuple[str, str]:
+    """Next's ``tryToParsePath(src)`` regex (before ``.source``) and its Python translation."""
+    route = _route(src)
     return route, translate(route)
 
 
-def _build_source(source: str, base_path: str) -> str:
-    """The source ``getMiddlewareMatchers`` builds (and validates) for one matcher source."""
+def _build_source(source: str, base_path: str, *, segments: bool = True) -> str:
+    """The source ``getMiddlewareMatchers`` builds (and validates) for one matcher source;
+    ``segments=False``: the same without the ``.segments`` branch of the suffix."""
     if not source.startswith("/"):
         raise ValueError("source must start with /")
     if len(source) > _MAX_SOURCE:
@@ -234,10 +274,55 @@ def _build_source(source: str, base_path: str) -> str:
     _path_regexp(source)
     # Next pastes basePath in as pattern syntax; we escape it so that it stays literal.
     built = re.sub(r"([:*+?(){}\\])", r"\\\1", base_path)
-    built += _NEXT_DATA_PREFIX + source + (_ROOT_SUFFIX if source == "/" else _DATA_SUFFIX)
-    if len(built) > _MAX_SOURCE:
+    built += _NEXT_DATA_PREFIX + source
+    if len(built + _DATA_SUFFIX) > _MAX_SOURCE:
         raise ValueError(f"exceeds max built length of {_MAX_SOURCE} for route (with Next's prefix and suffix)")
-    return built
+    return built + (_ROOT_SUFFIX if source == "/" else _DATA_SUFFIX if segments else _DATA_SUFFIX_CUT)
+
+
+class _Source(NamedTuple):
+    """One matcher source as Next builds it (``full``), and without the ``.segments`` branch
+    of Next's suffix (``cut``): the same answer for a path that does not end in ``.segment.rsc``."""
+
+    full: JsRegex
+    cut: JsRegex
+
+    @property
+    def linear(self) -> bool:
+        """Whether ``re`` decides every path in linear time (with :func:`_mode`'s choice)."""
+        return self.cut.linear
+
+    def match(self, path: str, mode: int) -> bool:
+        """Whether ``path`` (UTF-16 code units) matches; ``mode`` from :func:`_mode`."""
+        if mode == _CUT:
+            return self.cut.matches(path)
+        if self.full.linear or (mode == _FULL and self.cut.linear):
+            return self.full.matches(path, by="re")
+        return self.full.matches(path, by="automaton")
+
+
+def _compile(source: str, base_path: str) -> _Source:
+    """Both regexes of one source (UTF-16 code units). The analysis runs on ``cut`` only:
+    ``_Source.match`` decides for ``full`` per path."""
+    if source == "/":  # the root's suffix has no such branch to cut
+        full = JsRegex(_route(_build_source(source, base_path)))
+        return _Source(full, full)
+    cut = JsRegex(_route(_build_source(source, base_path, segments=False)))
+    return _Source(JsRegex(_route(_build_source(source, base_path)), analyse=False), cut)
+
+
+def _mode(path: str) -> int:
+    """How ``path`` (UTF-16 code units) is matched in linear time.
+
+    ``_CUT``: without the ``.segments/.+\\.segment\\.rsc`` branch, which cannot match (the path
+    does not end in ``.segment.rsc`` and at most one ``/``, ``#`` or ``?``). ``_FULL``: with it;
+    its ``.+`` then runs to the end and succeeds, so ``re`` tries it at most a few times. With a
+    line break in the path, ``.+`` stops there, and each try could cost the rest of the path:
+    ``_AUTOMATON``.
+    """
+    if not path.endswith(_SEGMENT_ENDINGS):
+        return _CUT
+    return _AUTOMATON if _LINE_BREAK.search(path) else _FULL
 
 
 _LINE_TERMINATORS: Final = "\n\r\u2028\u2029"
@@ -326,13 +411,14 @@ class RequestFacts:
         its 1000-key cap). ``host`` is cut at the first ``:`` as Next does, so ``[::1]:3000``
         gives ``[``.
         """
-        headers: dict[str, str] = {}
+        values: dict[str, list[str]] = {}
         for raw_name, raw_value in scope.get("headers") or ():
             name, value = bytes(raw_name).decode("latin-1").lower(), bytes(raw_value).decode("latin-1")
-            if name not in headers or name == "set-cookie":
-                headers[name] = value
+            if name not in values or name == "set-cookie":
+                values[name] = [value]
             elif name not in _NODE_SINGLE_HEADERS:
-                headers[name] += ("; " if name == "cookie" else ", ") + value
+                values[name].append(value)  # joined once below: linear in the number of repeats
+        headers = {name: ("; " if name == "cookie" else ", ").join(parts) for name, parts in values.items()}
         cookies: dict[str, str] = {}
         for part in re.split("; *", headers.get("cookie", "")):
             name, eq, value = part.partition("=")
@@ -352,7 +438,7 @@ class RequestFacts:
 class _Condition(NamedTuple):
     kind: str
     key: str
-    search: Callable[[str], object] | None  # None: presence only
+    search: Callable[[str], bool] | None  # None: presence only
 
 
 _CONDITION_KEYS: Final = {
@@ -380,7 +466,7 @@ def _condition(item: object) -> _Condition:
     if not isinstance(value, str):
         raise ValueError(f"value must be a string, got {value!r}")
     try:  # Next: new RegExp("^" + value + "$"), tested with String.prototype.match
-        search = re.compile(translate(utf16(f"^{value}$"))).search if value else None
+        search = JsRegex(utf16(f"^{value}$"), search=True).matches if value else None
     except ValueError as exc:
         raise ValueError(f"value {value!r}: {exc}") from None
     return _Condition(kind, key.lower() if kind == "header" else key, search)
@@ -412,7 +498,7 @@ def _holds(cond: _Condition, facts: RequestFacts) -> bool:
         return False
     if cond.search is None:
         return True
-    return cond.search(utf16(value if isinstance(value, str) else value[-1])) is not None
+    return cond.search(utf16(value if isinstance(value, str) else value[-1]))
 
 
 # --- the matcher -----------------------------------------------------------------------------
@@ -452,42 +538,53 @@ def _alternation(patterns: Sequence[str], base_path: str) -> str:
     return "|".join(f"(?:{p})" for p in patterns)
 
 
+_Fullmatch: TypeAlias = "Callable[[str], re.Match[str] | None]"
+
+
 class Matcher:
     """A Next.js ``config.matcher``, compiled once; ``match()`` answers per request.
 
     ``match(path, facts)`` is True when some source matches ``path`` (with base path, see the
     module docstring) and its ``has`` conditions all hold and none of its ``missing`` do.
     ``facts=None`` means the conditions cannot be checked: such sources then match on the path
-    alone, the cautious choice when a match means "protect". An empty list matches nothing,
+    alone, the cautious choice when a match means "protect". A path longer than
+    :data:`MAX_PATH_LENGTH` matches too, for the same reason. An empty list matches nothing,
     as in Next. Invalid matchers raise ValueError here, never in ``match()``.
     """
 
-    __slots__ = ("_conditional", "_patterns", "_plain", "base_path")
+    __slots__ = ("_conditional", "_plain", "_regex", "_slow", "_sources", "base_path")
 
     def __init__(self, matcher: MatcherSpec, *, base_path: str = "") -> None:
         _check_base_path(base_path)
         self.base_path = base_path
-        plain: list[str] = []
-        conditional: list[tuple[Callable[[str], object], tuple[_Condition, ...], tuple[_Condition, ...]]] = []
-        patterns: list[str] = []
+        sources: list[_Source] = []
+        plain: list[_Source] = []
+        conditional: list[tuple[_Source, tuple[_Condition, ...], tuple[_Condition, ...]]] = []
         for source, has, missing in _entries(matcher):
             try:
-                py = _path_regexp(_build_source(utf16(source), utf16(base_path)))[1]
+                compiled = _compile(utf16(source), utf16(base_path))
             except ValueError as exc:
                 raise ValueError(f"invalid matcher source {source!r}: {exc}") from None
-            patterns.append(py)
+            sources.append(compiled)
             if has or missing:
-                conditional.append((re.compile(py).fullmatch, has, missing))
+                conditional.append((compiled, has, missing))
             else:
-                plain.append(py)
-        self._patterns = tuple(patterns)
-        self._plain = re.compile(_alternation(plain, base_path)).fullmatch if plain else None
+                plain.append(compiled)
+        self._sources = tuple(sources)
         self._conditional = tuple(conditional)
+        self._plain = tuple(plain)
+        self._slow = tuple(s for s in plain if not s.linear)  # left to the automaton
+        fast = [s for s in self._plain if s.linear]
+        self._regex: tuple[_Fullmatch | None, _Fullmatch | None] = (
+            re.compile(_alternation([s.cut.python for s in fast], base_path)).fullmatch if fast else None,
+            re.compile(_alternation([s.full.python for s in fast], base_path)).fullmatch if fast else None,
+        )
 
     @property
     def patterns(self) -> tuple[str, ...]:
-        """The Python regexes, one per source in order (for ``re.fullmatch``, no flags needed)."""
-        return self._patterns
+        """The Python regexes, one per source in order (for ``re.fullmatch``, no flags needed).
+        ``re`` can take super-linear time on some of them: :meth:`match` never does."""
+        return tuple(s.full.python for s in self._sources)
 
     @property
     def needs_facts(self) -> bool:
@@ -496,19 +593,27 @@ class Matcher:
 
     def match(self, path: str, facts: RequestFacts | None = None) -> bool:
         """Whether Next.js would run middleware for ``path`` (see the class docstring)."""
+        if len(path) > MAX_PATH_LENGTH:
+            return True
         if not path.isascii():
             path = utf16(path)
-        if self._plain is not None and self._plain(path) is not None:
-            return True
-        for fullmatch, has, missing in self._conditional:
-            if fullmatch(path) is not None and (
+        mode = _mode(path)
+        if mode == _AUTOMATON:
+            if any(s.match(path, mode) for s in self._plain):
+                return True
+        else:
+            regex = self._regex[mode]
+            if (regex is not None and regex(path) is not None) or any(s.match(path, mode) for s in self._slow):
+                return True
+        for source, has, missing in self._conditional:
+            if source.match(path, mode) and (
                 facts is None or (all(_holds(c, facts) for c in has) and not any(_holds(c, facts) for c in missing))
             ):
                 return True
         return False
 
     def __repr__(self) -> str:
-        return f"Matcher(<{len(self._patterns)} sources>, base_path={self.base_path!r})"
+        return f"Matcher(<{len(self._sources)} sources>, base_path={self.base_path!r})"
 
 
 class MatcherSet:
@@ -519,41 +624,71 @@ class MatcherSet:
     group that closed last names the matcher. The prefix all sources share (Next's
     ``/_next/data`` prefix and any common literal start, such as ``/area``) is matched once,
     so a path costs about the same against one rule or a hundred. A matcher whose
-    ``has``/``missing`` conditions fail hands over to the ones after it.
+    ``has``/``missing`` conditions fail hands over to the ones after it. A matcher with a
+    source ``re`` could be slow on is left out of that pass and asked on its own, in order.
     """
 
-    __slots__ = ("_catch_all", "_fullmatch", "_markers", "_matchers")
+    __slots__ = ("_catch_all", "_fullmatch", "_markers", "_matchers", "_slow")
 
     def __init__(self, matchers: Sequence[Matcher | None]) -> None:
         self._matchers = tuple(matchers)
         ends = [i for i, m in enumerate(self._matchers) if m is None]
         self._catch_all = ends[0] if ends else None
-        active = [(i, m) for i, m in enumerate(self._matchers[: self._catch_all]) if m is not None and m.patterns]
-        self._markers: dict[int, int] = {}  # marker group number -> matcher index
-        self._fullmatch = None
-        if not active:
-            return
-        prefix, rests = _factor([list(m.patterns) for _, m in active], {m.base_path for _, m in active})
+        candidates = [(i, m) for i, m in enumerate(self._matchers[: self._catch_all]) if m is not None and m._sources]
+        active = [(i, m) for i, m in candidates if all(s.linear for s in m._sources)]
+        self._slow = tuple((i, m) for i, m in candidates if not all(s.linear for s in m._sources))
+        self._markers: tuple[dict[int, int], dict[int, int]] = ({}, {})  # per mode: marker group -> matcher
+        self._fullmatch: tuple[_Fullmatch | None, _Fullmatch | None] = (None, None)
+        if active:
+            self._fullmatch = (
+                self._combine([[s.cut.python for s in m._sources] for _, m in active], active, self._markers[_CUT]),
+                self._combine([[s.full.python for s in m._sources] for _, m in active], active, self._markers[_FULL]),
+            )
+
+    @staticmethod
+    def _combine(patterns: list[list[str]], active: list[tuple[int, Matcher]], markers: dict[int, int]) -> _Fullmatch:
+        prefix, rests = _factor(patterns, {m.base_path for _, m in active})
         branches: list[str] = []
         groups = re.compile(prefix).groups
-        for (index, _), patterns in zip(active, rests, strict=True):
-            body = "(?:" + "|".join(f"(?:{p})" for p in patterns) + ")"
+        for (index, _), rest in zip(active, rests, strict=True):
+            body = "(?:" + "|".join(f"(?:{p})" for p in rest) + ")"
             groups += re.compile(body).groups + 1  # the sources' own groups, then the marker
-            self._markers[groups] = index
+            markers[groups] = index
             branches.append(body + "()")
-        self._fullmatch = re.compile(_greedy(prefix + "(?:" + "|".join(branches) + ")")).fullmatch
+        return re.compile(_greedy(prefix + "(?:" + "|".join(branches) + ")")).fullmatch
 
     def first(self, path: str, facts: RequestFacts | None = None, *, start: int = 0) -> int | None:
-        """Index of the first matcher (from ``start``) that matches ``path``, or None."""
+        """Index of the first matcher (from ``start``) that matches ``path``, or None.
+
+        Raises :class:`PathTooLongError` for a path longer than :data:`MAX_PATH_LENGTH`:
+        returning any index could name a public rule, and None no rule at all.
+        """
+        if len(path) > MAX_PATH_LENGTH:
+            raise PathTooLongError(f"the path is longer than {MAX_PATH_LENGTH} characters")
         if start == 0:
-            found = self._fullmatch(path if path.isascii() else utf16(path)) if self._fullmatch else None
-            if found is None:
-                return self._catch_all
-            index = self._markers[found.lastindex or 0]
-            matcher = self._matchers[index]
-            if matcher is None or not matcher.needs_facts or matcher.match(path, facts):
+            units = path if path.isascii() else utf16(path)
+            mode = _mode(units)
+            if mode == _AUTOMATON:
+                return self._scan(path, facts, 0)
+            fullmatch = self._fullmatch[mode]
+            found = fullmatch(units) if fullmatch is not None else None
+            index = self._markers[mode][found.lastindex or 0] if found is not None else self._catch_all
+            for slow, matcher in self._slow:  # the matchers left out of the pass, before the one found
+                if index is not None and slow > index:
+                    break
+                if matcher.match(path, facts):
+                    return slow
+            if found is None or index is None:
+                return index
+            chosen = self._matchers[index]
+            assert chosen is not None  # markers name matchers only
+            if not chosen.needs_facts or chosen.match(path, facts):
                 return index
             start = index + 1
+        return self._scan(path, facts, start)
+
+    def _scan(self, path: str, facts: RequestFacts | None, start: int) -> int | None:
+        """The first matcher from ``start`` that matches, asking each in turn."""
         for index in range(start, len(self._matchers)):
             matcher = self._matchers[index]
             if matcher is None or matcher.match(path, facts):

@@ -18,7 +18,15 @@ from hypothesis import strategies as st
 
 from asgi_withauth import jsregex
 from asgi_withauth import matcher as matcher_module
-from asgi_withauth.matcher import Matcher, RequestFacts, compile_source, next_regexp
+from asgi_withauth.matcher import (
+    MAX_PATH_LENGTH,
+    Matcher,
+    MatcherSet,
+    PathTooLongError,
+    RequestFacts,
+    compile_source,
+    next_regexp,
+)
 from tests.nodebridge import NodeBridge, NodeBridgeError
 
 # --- tables ------------------------------------------------------------------------------------
@@ -89,6 +97,12 @@ SOURCES = [
     "/([😀])",
     "/(\\ud83d.)",
     "/([^\\/]*\\.[a-z]{2,4})",
+    # re would backtrack for long on these: matched by the automaton
+    "/:a*/:b*/:c*",
+    "/:a+/:b+",
+    "/(.*)/(.*)",
+    "/((?!.*\\.).*)",
+    "/((?:a|a)+b)",
 ]
 
 PATHS = [
@@ -247,6 +261,20 @@ PATHS = [
     "/a/b/c.de",
     "/9-z",
     "/--",
+    # Next's suffix .segments/.+\.segment\.rsc: tried only on such endings, by the automaton with a line break
+    "/a.segments/b.segment.rsc",
+    "/a.segments/b.segment.rsc/",
+    "/a.segments/b.segment.rsc#",
+    "/a.segments/b.segment.rsc//",
+    "/a.segments/.segment.rsc",
+    "/a.segments/.segment.rsc/",
+    "/.segments/x.segment.rsc",
+    "/admin/x.segments/a/b.segment.rsc",
+    "/admin.segments/x.segment.rsc?",
+    "/a\n.segments/x.segment.rsc",
+    "/a.segments/x\u2028.segment.rsc",
+    "/a\u2029/b.segments/x.segment.rsc",
+    "/a/b/c.segments/x.segments/y.segment.rsc",
 ]
 
 
@@ -438,6 +466,10 @@ CONDITIONS: list[dict[str, Any]] = [
     {"has": [{"type": "host", "value": "example\\.com"}]},
     {"has": [{"type": "host", "value": "(?<sub>[a-z]+)\\.example\\.com"}]},
     {"has": [{"type": "host", "value": "\\["}]},
+    {"has": [{"type": "header", "key": "user-agent", "value": ".*bot.*"}]},  # the automaton from here on
+    {"has": [{"type": "query", "key": "a", "value": "(1|1)*"}]},
+    {"missing": [{"type": "cookie", "key": "session", "value": "(.*)(.*)c"}]},
+    {"has": [{"type": "header", "key": "x-flag", "value": "o.*|(?!x).*n"}]},
     {
         "has": [{"type": "header", "key": "x-flag"}, {"type": "query", "key": "a"}],
         "missing": [{"type": "cookie", "key": "session"}],
@@ -700,3 +732,48 @@ def test_base_path_is_literal() -> None:
 def test_next_regexp_error_names_the_source() -> None:
     with pytest.raises(ValueError, match=r"invalid matcher source '/about\*'"):
         next_regexp("/about*")
+
+
+# --- linear time: over-long paths, the automaton, Next's .segments suffix -----------------------
+
+
+def test_over_long_paths_are_never_matched_against_a_regex() -> None:
+    m = Matcher("/public/:path*")
+    longest = "/public/" + "a" * (MAX_PATH_LENGTH - 8)
+    assert m.match(longest)
+    assert not m.match("/x" + longest[2:])
+    assert m.match("/x" + longest[2:] + "a")  # too long to tell: matches, as with unknown facts
+    rules = MatcherSet([Matcher("/public/:path*"), None])
+    assert rules.first("/x" + longest[2:]) == 1
+    with pytest.raises(PathTooLongError, match=str(MAX_PATH_LENGTH)):
+        rules.first("/public/" + "a" * MAX_PATH_LENGTH)  # not 0 (a public rule), not 1, not None
+
+
+SLOW_AND_FAST = ["/:a*/:b*/:c*", "/admin/:path*", "/((?!.*\\.).*)", "/x/:id", "/(.*)/(.*)", "/:a-:b"]
+
+
+@pytest.mark.parametrize("order", [SLOW_AND_FAST, SLOW_AND_FAST[::-1], SLOW_AND_FAST[1::2] + SLOW_AND_FAST[::2]])
+def test_matcher_sets_with_matchers_left_to_the_automaton(order: list[str]) -> None:
+    matchers = [Matcher(source) for source in order]
+    assert any(not all(s.linear for s in m._sources) for m in matchers)
+    for with_catch_all in (False, True):
+        rules = MatcherSet([*matchers, None] if with_catch_all else matchers)
+        for path in PATHS:
+            want = next((i for i, m in enumerate(matchers) if m.match(path)), len(matchers) if with_catch_all else None)
+            assert rules.first(path) == want, (path, order)
+
+
+def test_conditions_with_slow_matchers_hand_over_in_order() -> None:
+    slow = Matcher({"source": "/(.*)/(.*)", "has": [{"type": "header", "key": "x-beta"}]})
+    matchers: list[Matcher | None] = [Matcher("/:a*/:b*/:c*"), slow, Matcher("/a/:b"), None]
+    rules = MatcherSet(matchers)
+    assert rules.first("/a/b.segments/x.segment.rsc", RequestFacts()) == 0
+    assert rules.first("/a/b#", RequestFacts()) == 0
+    assert rules.first("/a/b\u2028.segments/x.segment.rsc", RequestFacts()) == 0
+    assert MatcherSet(matchers[1:]).first("/a/b", RequestFacts()) == 1
+    assert MatcherSet(matchers[1:]).first("/a/b", RequestFacts(headers={"x-beta": "1"})) == 0
+
+
+def test_every_source_is_linear_but_a_few() -> None:
+    automaton = [s for s in SOURCES if not all(p.linear for p in Matcher(s)._sources)]
+    assert automaton == ["/:a*/:b*/:c*", "/:a+/:b+", "/(.*)/(.*)", "/((?!.*\\.).*)", "/((?:a|a)+b)"]
