@@ -628,7 +628,7 @@ class MatcherSet:
     source ``re`` could be slow on is left out of that pass and asked on its own, in order.
     """
 
-    __slots__ = ("_catch_all", "_fullmatch", "_markers", "_matchers", "_slow")
+    __slots__ = ("_catch_all", "_cut", "_full", "_matchers", "_slow")
 
     def __init__(self, matchers: Sequence[Matcher | None]) -> None:
         self._matchers = tuple(matchers)
@@ -637,16 +637,15 @@ class MatcherSet:
         candidates = [(i, m) for i, m in enumerate(self._matchers[: self._catch_all]) if m is not None and m._sources]
         active = [(i, m) for i, m in candidates if all(s.linear for s in m._sources)]
         self._slow = tuple((i, m) for i, m in candidates if not all(s.linear for s in m._sources))
-        self._markers: tuple[dict[int, int], dict[int, int]] = ({}, {})  # per mode: marker group -> matcher
-        self._fullmatch: tuple[_Fullmatch | None, _Fullmatch | None] = (None, None)
-        if active:
-            self._fullmatch = (
-                self._combine([[s.cut.python for s in m._sources] for _, m in active], active, self._markers[_CUT]),
-                self._combine([[s.full.python for s in m._sources] for _, m in active], active, self._markers[_FULL]),
-            )
+        # The single pass, per _mode: a fullmatch and its marker group -> matcher index.
+        self._cut = self._combine([[s.cut.python for s in m._sources] for _, m in active], active)
+        self._full = self._combine([[s.full.python for s in m._sources] for _, m in active], active)
 
     @staticmethod
-    def _combine(patterns: list[list[str]], active: list[tuple[int, Matcher]], markers: dict[int, int]) -> _Fullmatch:
+    def _combine(patterns: list[list[str]], active: list[tuple[int, Matcher]]) -> tuple[_Fullmatch, dict[int, int]]:
+        markers: dict[int, int] = {}
+        if not active:
+            return re.compile("(?!)").fullmatch, markers
         prefix, rests = _factor(patterns, {m.base_path for _, m in active})
         branches: list[str] = []
         groups = re.compile(prefix).groups
@@ -655,7 +654,7 @@ class MatcherSet:
             groups += re.compile(body).groups + 1  # the sources' own groups, then the marker
             markers[groups] = index
             branches.append(body + "()")
-        return re.compile(_greedy(prefix + "(?:" + "|".join(branches) + ")")).fullmatch
+        return re.compile(_greedy(prefix + "(?:" + "|".join(branches) + ")")).fullmatch, markers
 
     def first(self, path: str, facts: RequestFacts | None = None, *, start: int = 0) -> int | None:
         """Index of the first matcher (from ``start``) that matches ``path``, or None.
@@ -665,27 +664,28 @@ class MatcherSet:
         """
         if len(path) > MAX_PATH_LENGTH:
             raise PathTooLongError(f"the path is longer than {MAX_PATH_LENGTH} characters")
-        if start == 0:
-            units = path if path.isascii() else utf16(path)
-            mode = _mode(units)
-            if mode == _AUTOMATON:
+        if start:
+            return self._scan(path, facts, start)
+        units = path if path.isascii() else utf16(path)
+        fullmatch, markers = self._cut
+        if "segment.rsc" in units and units.endswith(_SEGMENT_ENDINGS):  # _mode, inlined: the hot path
+            if _LINE_BREAK.search(units):
                 return self._scan(path, facts, 0)
-            fullmatch = self._fullmatch[mode]
-            found = fullmatch(units) if fullmatch is not None else None
-            index = self._markers[mode][found.lastindex or 0] if found is not None else self._catch_all
+            fullmatch, markers = self._full
+        found = fullmatch(units)
+        index = self._catch_all if found is None else markers[found.lastindex or 0]
+        if self._slow:
             for slow, matcher in self._slow:  # the matchers left out of the pass, before the one found
                 if index is not None and slow > index:
                     break
                 if matcher.match(path, facts):
                     return slow
-            if found is None or index is None:
-                return index
-            chosen = self._matchers[index]
-            assert chosen is not None  # markers name matchers only
-            if not chosen.needs_facts or chosen.match(path, facts):
-                return index
-            start = index + 1
-        return self._scan(path, facts, start)
+        if found is None or index is None:
+            return index
+        chosen = self._matchers[index]
+        if chosen is None or not chosen.needs_facts or chosen.match(path, facts):
+            return index
+        return self._scan(path, facts, index + 1)
 
     def _scan(self, path: str, facts: RequestFacts | None, start: int) -> int | None:
         """The first matcher from ``start`` that matches, asking each in turn."""

@@ -4,7 +4,9 @@ Each case is ``Case(name, run, build)``: ``run(text)`` is timed on ``build(n)`` 
 smallest and the largest of ``sizes``, and the case fails when the time grows more than
 ``SLACK`` times faster than the size (``time(8n) / time(n) < 8 * 3``). No absolute time is
 ever asserted: each timing is the best of a few repeats, each repeat calls ``run`` enough
-times to take a few milliseconds, and garbage collection is off meanwhile. A watchdog
+times to take a millisecond or more, the two sizes are timed in turn (so both see the same
+load on a busy machine), garbage collection is off meanwhile, and a comparison that fails is
+measured again (up to ATTEMPTS times: a super-linear case fails every time). A watchdog
 (SIGALRM; ``re`` checks signals while it backtracks) stops a call that runs away, so an
 exponential case fails in seconds instead of hanging.
 
@@ -42,6 +44,7 @@ WATCHDOG_SECONDS = 3.0
 TARGET_SECONDS = 0.001
 """A repeat at the smallest size calls ``run`` often enough to take about this long."""
 REPEATS = 3
+ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -78,16 +81,13 @@ def watchdog(seconds: float, what: str) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def best_time(run: Callable[[str], object], text: str, loops: int, what: str, deadline: float) -> float:
-    """Seconds per call: the best of REPEATS repeats of ``loops`` calls."""
-    best = float("inf")
-    for _ in range(REPEATS):
-        with watchdog(deadline, what):
-            start = time.perf_counter()
-            for _ in range(loops):
-                run(text)
-            best = min(best, time.perf_counter() - start)
-    return best / loops
+def timed(run: Callable[[str], object], text: str, loops: int, what: str, deadline: float) -> float:
+    """Seconds per call over ``loops`` calls."""
+    with watchdog(deadline, what):
+        start = time.perf_counter()
+        for _ in range(loops):
+            run(text)
+        return (time.perf_counter() - start) / loops
 
 
 def assert_linear(case: Case, *, deadline: float = WATCHDOG_SECONDS) -> None:
@@ -104,15 +104,20 @@ def assert_linear(case: Case, *, deadline: float = WATCHDOG_SECONDS) -> None:
             case.run(small_text)
             once = time.perf_counter() - start
         loops = max(1, min(1000, int(TARGET_SECONDS / max(once, 1e-7))))
-        t_small = best_time(case.run, small_text, loops, f"{case.name} at n={small}", deadline)
-        t_large = best_time(case.run, large_text, loops, f"{case.name} at n={large}", deadline)
+        allowed = len(large_text) / len(small_text) * SLACK
+        for _ in range(ATTEMPTS):
+            t_small = t_large = float("inf")
+            for _ in range(REPEATS):  # in turn, so that both sizes see the same load
+                t_small = min(t_small, timed(case.run, small_text, loops, f"{case.name} at n={small}", deadline))
+                t_large = min(t_large, timed(case.run, large_text, loops, f"{case.name} at n={large}", deadline))
+            if t_large / t_small < allowed:
+                return
     finally:
         if enabled:
             gc.enable()
-    growth, allowed = t_large / t_small, len(large_text) / len(small_text) * SLACK
-    assert growth < allowed, (
+    raise AssertionError(
         f"{case.name}: {t_small * 1e6:.1f} us at n={small}, {t_large * 1e6:.1f} us at n={large}: "
-        f"x{growth:.1f} for x{len(large_text) / len(small_text):.1f} the size"
+        f"x{t_large / t_small:.1f} for x{len(large_text) / len(small_text):.1f} the size"
     )
 
 
