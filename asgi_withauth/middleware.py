@@ -29,6 +29,7 @@ from starlette.websockets import WebSocket
 from .cache import TokenCache
 from .jwt import DEFAULT_LEEWAY, DEFAULT_MAX_AGE, Secret, Version
 from .matcher import Matcher, MatcherSet, MatcherSpec, RequestFacts
+from .matcher import PathTooLongError as MatchTooLongError
 from .paths import (
     MalformedPathError,
     NonCanonicalPathError,
@@ -258,6 +259,9 @@ class WithAuth:
             forms = (path,) if self.case_sensitive or lowered == path else (path, lowered)
             try:
                 matched = self._matching_rules(scope, forms)
+            except MatchTooLongError:  # over the matchers' limit in UTF-16 units (astral characters)
+                await self._plain(scope, receive, send, 414, "URI Too Long: the request path is too long")
+                return
             except Exception as exc:
                 self._failures.log("matching the request path failed; denying the request", exc)
                 await self._plain(scope, receive, send, 403, "Forbidden")

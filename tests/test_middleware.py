@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 from starlette.applications import Starlette
@@ -14,7 +14,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import PlainTextResponse, RedirectResponse
 from starlette.routing import Route
 
-from asgi_withauth import Rule, WithAuth, jwt
+from asgi_withauth import PathPolicy, Rule, WithAuth, jwt
 from asgi_withauth.matcher import MatcherSet
 from asgi_withauth.token import TokenReader
 from tests.asgi import http_scope, run, run_following
@@ -394,6 +394,18 @@ async def test_a_failing_callback_logs_one_traceback_then_one_line_per_request(
     assert sum(r.exc_info is not None for r in caplog.records) == 1
     assert all("\n" not in r.getMessage() for r in caplog.records[1:])
     assert "KeyError" in caplog.records[1].getMessage()
+
+
+async def test_paths_too_long_to_match_are_414_whatever_the_policy() -> None:
+    inner = Inner()
+    app = WithAuth(inner, secret=SECRET, matcher="/admin/:path*", path_policy=PathPolicy(max_length=100_000))
+    long_path = "/admin/" + "a" * 5000  # over the matchers' limit: no rule can be said not to apply
+    assert (await run(app, http_scope("http://app.test/", raw_path=long_path.encode()))).status == 414
+    astral = "/admin/" + "\U0001f600" * 3000  # under the limit in characters, twice that in UTF-16 units
+    assert (await run(app, http_scope("http://app.test/", raw_path=quote(astral).encode()))).status == 307
+    default = WithAuth(inner, secret=SECRET)
+    assert (await run(default, http_scope("http://app.test/", raw_path=b"/" + b"a" * 5000))).status == 414
+    assert inner.calls == []
 
 
 def _returning(verdict: Any) -> Any:
