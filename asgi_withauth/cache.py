@@ -60,13 +60,24 @@ class DecodedToken:
     __slots__ = ("_claims", "_deep", "_packed", "_shallow", "salt", "version")
 
     def __init__(self, claims: Mapping[str, Any], *, version: Version | None = None, salt: str = "") -> None:
-        self._claims: dict[str, Any] = dict(claims)
-        containers = [key for key, value in self._claims.items() if type(value) not in _SCALARS]
-        self._shallow = tuple(key for key in containers if _holds_scalars_only(self._claims[key]))
-        deep = {key: self._claims[key] for key in containers if key not in self._shallow}
-        self._deep = tuple(deep)
+        own: dict[str, Any] = dict(claims)  # our own copy, all the way down: the caller keeps theirs
+        shallow: list[str] = []
+        deep: dict[str, Any] = {}
+        for key, value in own.items():
+            if type(value) in _SCALARS:
+                continue
+            if _holds_scalars_only(value):
+                shallow.append(key)
+            else:
+                deep[key] = value
+        for key in shallow:
+            own[key] = own[key].copy()
         self._packed = _pack(deep) if deep else None
-        self._claims = self.claims()  # our own copy: the caller keeps theirs
+        for key in deep:
+            own[key] = copy_claims(deep[key])
+        self._claims = own
+        self._shallow = tuple(shallow)
+        self._deep = tuple(deep)
         self.version = version
         self.salt = salt
 
