@@ -218,8 +218,9 @@ def from_cookie_header(header: str) -> Located:
         name, value = found[0]
         notes = tuple(f"another session cookie is present too: {other}" for other, _ in found[1:])
         return Located(value, "cookie", name, count_chunks(cookies, name), notes)
-    for name in candidate_cookie_names(cookies):
-        value = read_cookie(cookies, name)
+    groups = cookie_groups(cookies)
+    for name, group in groups.items():
+        value = read_cookie(group, name)
         if value is not None and looks_like_jwe(value):
             note = f"{name} is not one of next-auth's default names; a custom session cookie name?"
             return Located(value, "cookie", name, count_chunks(cookies, name), (note,))
@@ -251,15 +252,14 @@ def count_chunks(cookies: Mapping[str, str], name: str) -> int:
     return sum(1 for key in cookies if (m := _CHUNK_NAME.fullmatch(key)) and m.group(1) == name)
 
 
-def candidate_cookie_names(cookies: Mapping[str, str]) -> list[str]:
-    """Every cookie name, and the base name of every chunk run, in header order."""
-    names: list[str] = []
-    for key in cookies:
+def cookie_groups(cookies: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    """The cookies grouped by base name (a chunk run ``<name>.0 ..`` under ``<name>``), in header
+    order: each group is read on its own, so reading every group is linear in the header."""
+    groups: dict[str, dict[str, str]] = {}
+    for key, value in cookies.items():
         match = _CHUNK_NAME.fullmatch(key)
-        base = match.group(1) if match else key
-        if base not in names:
-            names.append(base)
-    return names
+        groups.setdefault(match.group(1) if match else key, {})[key] = value
+    return groups
 
 
 def looks_like_jwe(value: str) -> bool:
