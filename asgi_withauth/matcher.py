@@ -66,8 +66,9 @@ MatcherSpec: TypeAlias = str | Mapping[str, Any] | Sequence[str | Mapping[str, A
 """A ``config.matcher``: a source, a ``{"source", "has", "missing", "locale"}`` dict, or a list."""
 
 MAX_PATH_LENGTH: Final = 4096
-"""The longest path (in UTF-16 code units) a matcher tests; longer ones are never matched
-against a regex (see :meth:`Matcher.match` and :meth:`MatcherSet.first`)."""
+"""The longest path (in characters, as ``len`` counts them) a matcher tests; longer ones are
+never matched against a regex (see :meth:`Matcher.match` and :meth:`MatcherSet.first`). A
+character above U+FFFF is matched as two UTF-16 units, so the work stays within twice this."""
 
 _MAX_SOURCE: Final = 4096
 _TRANSPORT: Final = r"\.rsc|\.segments/.+\.segment\.rsc"
