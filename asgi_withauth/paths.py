@@ -49,7 +49,7 @@ __all__ = [
 DEFAULT_MAX_PATH_LENGTH: Final = 4096
 """Longer paths are refused (414): no real page needs more, and it bounds matching time."""
 
-_CONTROL: Final = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # C0, DEL, C1, line and paragraph separators
 _BAD_PERCENT: Final = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _ESCAPE: Final = re.compile(r"%[0-9A-Fa-f]{2}")
 _ENCODED_SEPARATOR: Final = re.compile(r"%(?:2[Ff]|5[Cc])")

@@ -95,6 +95,8 @@ def test_backslashes_sent_as_is_are_redirected() -> None:
         ("/admin\x00", b"/admin%00"),
         ("/admin\n", b"/admin%0A"),
         ("/admin\r", b"/admin%0d"),
+        ("/admin\u2028", b"/admin%E2%80%A8"),  # JavaScript's line separator
+        ("/admin\x85", b"/admin%C2%85"),  # a C1 control (NEL)
         ("/\ufffd\ufffdadmin", b"/%C0%AFadmin"),  # overlong '/'
         ("/\ufffd", b"/%FF"),
         ("/x", b"/x%zz"),
