@@ -36,12 +36,11 @@ from .paths import (
     PathPolicy,
     canonical_route,
     raw_route_path,
-    redirect_target,
     under,
 )
 from .refresh import ALWAYS, SessionRefresher
 from .token import DecodeHook, FoundToken, TokenReader, cached_read, cached_read_sync, cached_token_sync
-from .urls import callback_path, page_url, request_origin
+from .urls import callback_path, canonical_redirect, page_url, request_origin
 
 __all__ = ["AuthorizedCallback", "Deny", "Rule", "WithAuth"]
 
@@ -259,7 +258,7 @@ class WithAuth:
             forms = (path,) if self.case_sensitive or lowered == path else (path, lowered)
             try:
                 matched = self._matching_rules(scope, forms)
-            except MatchTooLongError:  # over the matchers' limit in UTF-16 units (astral characters)
+            except MatchTooLongError:  # over the matchers' limit: a PathPolicy.max_length raised above it
                 await self._plain(scope, receive, send, 414, "URI Too Long: the request path is too long")
                 return
             except Exception as exc:
@@ -330,12 +329,12 @@ class WithAuth:
         try:
             if self.refresher is None and self.reader.decode_hook is None:
                 token = cached_token_sync(self.reader, self.cache, scope)
+            elif self.reader.decode_hook is None:
+                found = cached_read_sync(self.reader, self.cache, scope)
             else:
-                if self.reader.decode_hook is None:
-                    found = cached_read_sync(self.reader, self.cache, scope)
-                else:
-                    found = await cached_read(self.reader, self.cache, scope)
-                token = None if found is None else found.claims()
+                found = await cached_read(self.reader, self.cache, scope)
+            if found is not None:
+                token = found.claims()
             conn: HTTPConnection | None = None
             for compiled in matched:
                 if compiled.rule.public:
@@ -420,7 +419,7 @@ class WithAuth:
             and scope["type"] == "http"
             and self.path_policy.non_canonical == "redirect"
         ):
-            location = redirect_target(scope, exc.location)
+            location = canonical_redirect(scope.get("root_path") or "", exc.location, _query(scope))
             await _Reply(308, [(b"location", location.encode("ascii"))])(scope, receive, send)
             return
         reason = "URI Too Long" if exc.status == 414 else "Bad Request"
@@ -449,8 +448,7 @@ class WithAuth:
     def _sign_in_redirect(self, scope: Scope, page: str) -> ASGIApp:
         root = scope.get("root_path") or ""
         path = raw_route_path(scope)
-        query = (scope.get("query_string") or b"").decode("utf-8", "surrogateescape")
-        location = page_url(self._origin(scope), root, page, {"callbackUrl": callback_path(root, path, query)})
+        location = page_url(self._origin(scope), root, page, {"callbackUrl": callback_path(root, path, _query(scope))})
         return _redirect(location)
 
     async def _configuration_error(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -499,6 +497,11 @@ class _FailureLog:
 def _short(exc: BaseException) -> str:
     text = str(exc)
     return text if len(text) <= 200 else text[:200] + "..."
+
+
+def _query(scope: Scope) -> str:
+    """The query string as sent, its bytes decoded so that each is percent-encoded exactly once."""
+    return (scope.get("query_string") or b"").decode("utf-8", "surrogateescape")
 
 
 def _with_authorized(rule: Rule, authorized: AuthorizedCallback | None) -> Rule:

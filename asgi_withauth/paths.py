@@ -29,12 +29,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final, Literal
 from urllib.parse import quote, unquote
 
 __all__ = [
     "DEFAULT_MAX_PATH_LENGTH",
+    "PATH_SAFE",
     "MalformedPathError",
     "NonCanonicalPathError",
     "PathPolicy",
@@ -52,20 +53,17 @@ DEFAULT_MAX_PATH_LENGTH: Final = 4096
 _CONTROL: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # C0, DEL, C1, line and paragraph separators
 _BAD_PERCENT: Final = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _ESCAPE: Final = re.compile(r"%[0-9A-Fa-f]{2}")
-_ENCODED_SEPARATOR: Final = re.compile(r"%(?:2[Ff]|5[Cc])")
 _ENCODED_BACKSLASH: Final = re.compile(r"%5[Cc]")
 _ENCODED_SLASH: Final = re.compile(r"%2[Ff]")
 # The common case, checked with one linear regex: plain characters only (nothing encoded,
 # no backslash, no ';'), no empty segments but a trailing slash, no dot segments.
 _PLAIN: Final = re.compile(r"/|(?:/(?!\.\.?(?:/|\Z))[A-Za-z0-9._~!$&'()*+,=:@-]+)+/?")
 # What the WHATWG URL parser leaves unencoded in a path (its path percent-encode set's complement).
-_PATH_SAFE: Final = "!$&'()*+,;=:@/%-._~[]|^"
-_RAW_SAFE: Final = _PATH_SAFE.replace("%", "")
+PATH_SAFE: Final = "!$&'()*+,;=:@/%-._~[]|^"
+_RAW_SAFE: Final = PATH_SAFE.replace("%", "")
 _URL_PLAIN: Final = re.compile(r"(?:/(?:[A-Za-z0-9_~!$&'()*+,;=:@-][A-Za-z0-9._~!$&'()*+,;=:@-]*)?)*")
 _SINGLE_DOT: Final = frozenset({".", "%2e"})
 _DOUBLE_DOT: Final = frozenset({"..", ".%2e", "%2e.", "%2e%2e"})
-# What the URL parser leaves unencoded in a query (special schemes): for Location headers.
-_QUERY_SAFE: Final = "!$&()*+,;=:@/?%-._~[]\\^`{|}"
 
 
 class MalformedPathError(ValueError):
@@ -129,7 +127,7 @@ def raw_route_path(scope: Mapping[str, Any]) -> str:
     """
     raw = scope.get("raw_path")
     if raw is None:
-        return quote(route_path(scope), safe=_PATH_SAFE)
+        return quote(route_path(scope), safe=PATH_SAFE)
     text: str = raw.decode("utf-8", "surrogateescape")
     root: str = scope.get("root_path") or ""
     if root and under(text, root):
@@ -200,7 +198,7 @@ def _check_route(route: str, raw_route: str, policy: PathPolicy) -> None:
         raise MalformedPathError("the request's path and raw_path disagree")
     fixable = (
         "\\" in decoded
-        or (not policy.allow_encoded_slash and _ENCODED_SEPARATOR.search(raw_route) is not None)
+        or (not policy.allow_encoded_slash and _ENCODED_SLASH.search(raw_route) is not None)
         or _has_empty_or_dot_segment(decoded)
         or _has_empty_or_dot_segment(raw_route)
     )
@@ -217,7 +215,8 @@ def _has_empty_or_dot_segment(path: str) -> bool:
     for i, segment in enumerate(segments):
         if segment == "" and i < len(segments) - 1:
             return True
-        if segment in (".", "..") or segment.lower() in _SINGLE_DOT or segment.lower() in _DOUBLE_DOT:
+        lowered = segment.lower()
+        if lowered in _SINGLE_DOT or lowered in _DOUBLE_DOT:
             return True
     return False
 
@@ -247,24 +246,10 @@ def _canonical_form(raw_route: str, *, keep_encoded_slash: bool) -> str:
 def _not_canonical(location: str, policy: PathPolicy) -> bool:
     """Whether a computed canonical form would itself be refused (then refuse, never loop)."""
     try:
-        strict = PathPolicy(
-            non_canonical="reject",
-            allow_encoded_slash=policy.allow_encoded_slash,
-            allow_semicolon=policy.allow_semicolon,
-        )
-        _check_route(unquote(location, errors="strict"), location, strict)
+        _check_route(unquote(location, errors="strict"), location, replace(policy, non_canonical="reject"))
     except (MalformedPathError, UnicodeDecodeError):
         return True
     return len(location) > policy.max_length
-
-
-def redirect_target(scope: Mapping[str, Any], location: str) -> str:
-    """The ``Location`` of a canonical-form redirect: ``root_path``, the canonical route and
-    the query, as a same-origin path (it starts with exactly one ``/``)."""
-    root = quote((scope.get("root_path") or "").rstrip("/"), safe=_PATH_SAFE)
-    query = (scope.get("query_string") or b"").decode("utf-8", "surrogateescape")
-    target = root + quote(location, safe=_PATH_SAFE, errors="surrogateescape")
-    return target + ("?" + quote(query, safe=_QUERY_SAFE, errors="surrogateescape") if query else "")
 
 
 def url_path(path: str) -> str:
@@ -274,7 +259,7 @@ def url_path(path: str) -> str:
     if _URL_PLAIN.fullmatch(path):
         return path  # nothing to encode, no dot segments
     out: list[str] = []
-    segments = quote(path.replace("\\", "/"), safe=_PATH_SAFE, errors="surrogateescape").split("/")[1:]
+    segments = quote(path.replace("\\", "/"), safe=PATH_SAFE, errors="surrogateescape").split("/")[1:]
     for i, segment in enumerate(segments):
         last = i == len(segments) - 1
         lowered = segment.lower()

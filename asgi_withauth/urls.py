@@ -15,9 +15,17 @@ from collections.abc import Mapping
 from typing import Any, Final
 from urllib.parse import parse_qsl, quote, urlsplit
 
-from .paths import url_path
+from .paths import PATH_SAFE, url_path
 
-__all__ = ["MAX_HOST_LENGTH", "Origin", "callback_path", "form_encode", "page_url", "request_origin"]
+__all__ = [
+    "MAX_HOST_LENGTH",
+    "Origin",
+    "callback_path",
+    "canonical_redirect",
+    "form_encode",
+    "page_url",
+    "request_origin",
+]
 
 MAX_HOST_LENGTH: Final = 253
 """The longest host name accepted from ``Host``/``X-Forwarded-Host`` (DNS's limit), without a trailing dot."""
@@ -103,7 +111,20 @@ def callback_path(root_path: str, raw_path: str, query: str) -> str:
     """
     path = url_path(root_path + raw_path)
     path = "/" + path.lstrip("/")  # never //host
-    return path + ("?" + quote(query, safe=_QUERY_SAFE, errors="surrogateescape") if query else "")
+    return path + _search(query)
+
+
+def canonical_redirect(root_path: str, canonical_path: str, query: str) -> str:
+    """The ``Location`` of a redirect to the canonical path (percent-encoded, from
+    :func:`~asgi_withauth.paths.canonical_route`): ``root_path``, the path and the query, as a
+    same-origin path. The canonical path never starts with ``//``."""
+    root = quote(root_path.rstrip("/"), safe=PATH_SAFE)
+    return root + quote(canonical_path, safe=PATH_SAFE, errors="surrogateescape") + _search(query)
+
+
+def _search(query: str) -> str:
+    """``?query`` percent-encoded where the URL parser would encode it; "" for no query."""
+    return "?" + quote(query, safe=_QUERY_SAFE, errors="surrogateescape") if query else ""
 
 
 def page_url(origin: Origin, root_path: str, page: str, params: Mapping[str, str]) -> str:

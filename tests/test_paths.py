@@ -16,10 +16,10 @@ from asgi_withauth.paths import (
     PathPolicy,
     PathTooLongError,
     canonical_route,
-    redirect_target,
     route_path,
     under,
 )
+from asgi_withauth.urls import canonical_redirect
 from tests.asgi import http_scope, run_following
 
 STRICT = PathPolicy()
@@ -165,9 +165,9 @@ def test_paths_holding_root_path_elsewhere_are_refused(path: str) -> None:
         canonical_route(from_raw(path, "/base"), STRICT)
 
 
-def test_redirect_target_keeps_root_path_and_query() -> None:
-    request = scope("/base//admin", root="/base", query=b"a=1&b=%20&c=\xff")
-    assert redirect_target(request, "/admin") == "/base/admin?a=1&b=%20&c=%FF"
+def test_canonical_redirect_keeps_root_path_and_query() -> None:
+    query = b"a=1&b=%20&c=\xff".decode("utf-8", "surrogateescape")
+    assert canonical_redirect("/base", "/admin", query) == "/base/admin?a=1&b=%20&c=%FF"
 
 
 def test_route_path_strips_root_path_on_a_boundary() -> None:

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from asgi_withauth.cache import TokenCache
 from asgi_withauth.urls import MAX_HOST_LENGTH, callback_path, form_encode, page_url, request_origin
-
-
-def scope(path: str, raw: bytes | None = None, root: str = "") -> dict[str, Any]:
-    return {"type": "http", "path": path, "raw_path": raw, "root_path": root, "headers": []}
-
 
 # ----------------------------------------------------------------------------- URLs
 
