@@ -36,6 +36,7 @@ from .cookies import (
     read_session_cookie,
     session_cookie_name,
 )
+from .errors import CLIError
 
 __all__ = ["CLIError", "build_parser", "main"]
 
@@ -66,21 +67,6 @@ secrets:
 exit codes:
   0 ok, 1 the token was rejected (or cannot be decoded), 2 usage error
 """
-
-
-class CLIError(Exception):
-    """A user-facing failure: a kind (for --json), a message, a hint, and an exit code."""
-
-    def __init__(self, kind: str, message: str, hint: str = "", *, exit_code: int = 1) -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.message = message
-        self.hint = hint
-        self.exit_code = exit_code
-
-    def as_json(self) -> dict[str, str]:
-        """The ``error`` member of ``inspect --json``."""
-        return {"kind": self.kind, "message": self.message, "hint": self.hint}
 
 
 def usage_error(message: str, hint: str = "") -> CLIError:

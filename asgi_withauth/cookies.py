@@ -20,6 +20,7 @@ from email.utils import formatdate
 from typing import Final, Literal
 from urllib.parse import unquote
 
+from .errors import SessionCookieError
 from .jwt import MAX_TOKEN_LENGTH, Version
 
 __all__ = [
@@ -53,10 +54,6 @@ chunk names from ``.17`` on are never written by next-auth for such a session, n
 _BAD_PERCENT: Final = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _COOKIE_NAME: Final = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _COOKIE_VALUE: Final = re.compile(r"[!#-+\--:<-\[\]-~]*")
-
-
-class SessionCookieError(ValueError):
-    """The session cookie is present but unusable (a chunk is missing, or it is too large)."""
 
 
 def session_cookie_name(*, version: Version = 4, secure: bool = False) -> str:

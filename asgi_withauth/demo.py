@@ -35,6 +35,7 @@ from starlette.websockets import WebSocket
 from . import _demo_pages as pages
 from . import jwt
 from .cookies import chunk_session_cookie, clear_session_cookie, serialize_cookie, session_cookie_name
+from .errors import DemoDependencyError
 from .middleware import Rule, WithAuth
 from .session import load_server_session
 from .token import get_token
@@ -51,10 +52,6 @@ DEFAULT_CALLBACK: Final = "/dashboard"
 
 _MAX_FORM_BYTES: Final = 64 * 1024
 _MAX_NAME_BYTES: Final = 3000  # long enough to see a chunked cookie, short enough for any server
-
-
-class DemoDependencyError(ImportError):
-    """The demo server needs uvicorn, which is not a core dependency."""
 
 
 # ----------------------------------------------------------------------------- authorization

@@ -45,6 +45,17 @@ from joserfc import jwe
 from joserfc.jwk import OctKey
 from joserfc.jwk import thumbprint as jwk_thumbprint
 
+from .errors import (
+    DecryptionError,
+    ExpiredTokenError,
+    InvalidClaimsError,
+    JWTError,
+    MalformedTokenError,
+    NotYetValidError,
+    TokenTooLargeError,
+    UnsupportedAlgorithmError,
+)
+
 __all__ = [
     "DEFAULT_LEEWAY",
     "DEFAULT_MAX_AGE",
@@ -88,38 +99,6 @@ _TIME_CLAIMS: Final = ("iat", "nbf", "exp")
 _PLAN_CACHE_SIZE: Final = 64
 _CODEC_CACHE_SIZE: Final = 64
 _REGISTRY: Final = jwe.JWERegistry(algorithms=["dir", A256GCM, A256CBC_HS512])
-
-
-class JWTError(ValueError):
-    """A session token was rejected. Subclasses say why."""
-
-
-class MalformedTokenError(JWTError):
-    """Not a compact JWE in next-auth's canonical form (segments, base64url, header)."""
-
-
-class TokenTooLargeError(MalformedTokenError):
-    """The token is longer than the configured limit; it was not read."""
-
-
-class UnsupportedAlgorithmError(JWTError):
-    """The header asks for an algorithm (or compression) next-auth never uses."""
-
-
-class DecryptionError(JWTError):
-    """No configured secret decrypts the token: wrong secret or salt, or it was tampered with."""
-
-
-class InvalidClaimsError(JWTError):
-    """The payload is not a JSON object with well-formed claims."""
-
-
-class ExpiredTokenError(InvalidClaimsError):
-    """The ``exp`` claim is in the past (beyond the leeway)."""
-
-
-class NotYetValidError(InvalidClaimsError):
-    """The ``nbf`` claim is in the future (beyond the leeway)."""
 
 
 # --------------------------------------------------------------------------- keys

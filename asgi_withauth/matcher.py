@@ -49,6 +49,7 @@ from typing import Any, Final, NamedTuple, TypeAlias
 from urllib.parse import parse_qsl
 
 from .cookies import decode_uri_component
+from .errors import PathTooLongError
 from .jsregex import JS_WHITESPACE, JsRegex, translate, utf16
 
 __all__ = [
@@ -79,11 +80,6 @@ _DATA_SUFFIX_CUT: Final = r"{(\.json|\.rsc)}?"  # without the .segments branch
 _SEGMENT_ENDINGS: Final = (".segment.rsc", ".segment.rsc/", ".segment.rsc#", ".segment.rsc?")
 _LINE_BREAK: Final = re.compile("[\n\r\u2028\u2029]")
 _CUT, _FULL, _AUTOMATON = range(3)
-
-
-class PathTooLongError(ValueError):
-    """The path is longer than :data:`MAX_PATH_LENGTH`: too long to match, so no rule can be
-    said not to apply. Refuse the request (414)."""
 
 
 _NEXT_DATA_REGEX: Final = r"(?:\/(_next\/data\/[^/]{1,}))?"  # what path-to-regexp makes of the prefix

@@ -33,6 +33,8 @@ from dataclasses import dataclass, replace
 from typing import Any, Final, Literal
 from urllib.parse import quote, unquote
 
+from .errors import MalformedPathError, NonCanonicalPathError, PathTooLongError
+
 __all__ = [
     "DEFAULT_MAX_PATH_LENGTH",
     "PATH_SAFE",
@@ -64,26 +66,6 @@ _RAW_SAFE: Final = PATH_SAFE.replace("%", "")
 _URL_PLAIN: Final = re.compile(r"(?:/(?:[A-Za-z0-9_~!$&'()*+,;=:@-][A-Za-z0-9._~!$&'()*+,;=:@-]*)?)*")
 _SINGLE_DOT: Final = frozenset({".", "%2e"})
 _DOUBLE_DOT: Final = frozenset({"..", ".%2e", "%2e.", "%2e%2e"})
-
-
-class MalformedPathError(ValueError):
-    """The request path cannot be routed safely: answered 400 before the app runs."""
-
-    status = 400
-
-
-class PathTooLongError(MalformedPathError):
-    """The request path is longer than :attr:`PathPolicy.max_length`: answered 414."""
-
-    status = 414
-
-
-class NonCanonicalPathError(MalformedPathError):
-    """The path has a canonical form it can be redirected to (``location``: path and query)."""
-
-    def __init__(self, message: str, *, location: str) -> None:
-        super().__init__(message)
-        self.location = location
 
 
 @dataclass(frozen=True)

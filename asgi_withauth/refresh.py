@@ -17,6 +17,7 @@ from .cookies import (
     parse_cookie_header,
     set_cookie_headers,
 )
+from .errors import SessionTooLargeError
 from .jwt import DEFAULT_MAX_AGE, MAX_TOKEN_LENGTH, Version
 from .token import TokenReader, request_headers
 
@@ -24,10 +25,6 @@ __all__ = ["ALWAYS", "SessionRefresher", "SessionTooLargeError"]
 
 ALWAYS: Final = 0
 """``update_age`` that rewrites the cookie on every read, as next-auth's jwt strategy does."""
-
-
-class SessionTooLargeError(ValueError):
-    """The re-encoded session token is over :data:`asgi_withauth.jwt.MAX_TOKEN_LENGTH`."""
 
 
 class SessionRefresher:

@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from http.cookies import BaseCookie
 from typing import Any, Final
 
-from .errors import MissingSecretError
+from .errors import CallbackError, MissingSecretError
 from .jwt import DEFAULT_LEEWAY, DEFAULT_MAX_AGE, Secret, Version
 from .refresh import ALWAYS, SessionRefresher, SessionTooLargeError
 from .token import Conn, reader_for, scope_of
@@ -99,10 +99,6 @@ async def _invoke(callback: Callback, **params: Any) -> Any:
     if inspect.isawaitable(result):
         result = await result
     return result
-
-
-class CallbackError(RuntimeError):
-    """A jwt or session callback failed or returned something that is not a session."""
 
 
 def _json_object(value: Any, what: str) -> dict[str, Any]:
