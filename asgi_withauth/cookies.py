@@ -34,6 +34,7 @@ __all__ = [
     "clear_session_cookie",
     "cookie_name_version",
     "decode_uri_component",
+    "default_salt",
     "parse_cookie_header",
     "read_session_cookie",
     "serialize_cookie",
@@ -69,6 +70,11 @@ def cookie_name_version(name: str) -> Version | None:
         if base == default:
             return version
     return None
+
+
+def default_salt(version: Version, cookie_name: str) -> str:
+    """The salt next-auth derives a cookie's key with: "" for v4, the cookie's name for v5."""
+    return "" if version == 4 else cookie_name
 
 
 def parse_cookie_header(header: str) -> dict[str, str]:

@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 
-from .cache import TokenCache
+from ._cache import TokenCache
 from .jwt import DEFAULT_LEEWAY, Secret, Version
 from .session import Callback, get_server_session
 from .token import DecodeHook, TokenReader, cached_token

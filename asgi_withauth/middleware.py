@@ -26,7 +26,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
-from .cache import TokenCache
+from ._cache import TokenCache
 from .jwt import DEFAULT_LEEWAY, DEFAULT_MAX_AGE, Secret, Version
 from .matcher import Matcher, MatcherSet, MatcherSpec, RequestFacts
 from .matcher import PathTooLongError as MatchTooLongError

@@ -13,7 +13,7 @@ from typing import Any
 from starlette.authentication import AuthCredentials, AuthenticationBackend, BaseUser
 from starlette.requests import HTTPConnection
 
-from .cache import TokenCache
+from ._cache import TokenCache
 from .token import TokenReader, cached_token
 
 __all__ = ["NextAuthBackend", "NextAuthUser"]

@@ -19,12 +19,13 @@ from typing import Any, Final, Literal, NamedTuple, Protocol, TypeAlias, overloa
 
 from starlette.requests import HTTPConnection
 
-from .cache import DecodedToken, TokenCache
+from ._cache import DecodedToken, TokenCache
 from .cookies import (
     SECURE_PREFIX,
     SessionCookieError,
     cookie_name_version,
     decode_uri_component,
+    default_salt,
     parse_cookie_header,
     read_session_cookie,
     session_cookie_name,
@@ -235,9 +236,7 @@ class TokenReader:
         return self.secret is not None or self.decode_hook is not None
 
     def _salt(self, version: Version, cookie_name: str) -> str:
-        if self.salt is not None:
-            return self.salt
-        return "" if version == 4 else cookie_name
+        return self.salt if self.salt is not None else default_salt(version, cookie_name)
 
     def _cookie_sources(
         self, versions: tuple[Version, ...], cookie_name: str | None, secure: bool

@@ -1,4 +1,5 @@
-"""A bounded cache of decoded session tokens that still honours ``exp`` on every hit.
+"""Bounded caches: :class:`BoundedCache`, the one LRU every cache of the package is built on,
+and :class:`TokenCache`, decoded session tokens that still honour ``exp`` on every hit.
 
 Entries are snapshots nobody else holds: every hit hands out a fresh deep copy of the
 claims, so a request that changes its token (``token["roles"].append(...)``) changes its
@@ -11,11 +12,65 @@ import marshal
 import math
 from collections import OrderedDict
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Any, Final, Generic, TypeVar
 
 from .jwt import Version
 
-__all__ = ["DecodedToken", "TokenCache", "copy_claims"]
+__all__ = ["BoundedCache", "DecodedToken", "TokenCache", "copy_claims"]
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class BoundedCache(Generic[K, V]):
+    """A least-recently-used map of at most ``maxsize`` entries (0: stores nothing).
+
+    Every cache in asgi_withauth is one of these, owned by the object that fills it (a codec,
+    a reader, a middleware), so none outlives its owner and none can grow without bound,
+    whoever chooses the keys. Safe to share between threads for what it promises: a lookup
+    never raises, and the size never exceeds ``maxsize``.
+    """
+
+    __slots__ = ("_entries", "maxsize")
+
+    def __init__(self, maxsize: int) -> None:
+        if maxsize < 0:
+            raise ValueError("cache size must be >= 0 (0 disables the cache)")
+        self.maxsize = maxsize
+        self._entries: OrderedDict[K, V] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, key: K) -> V | None:
+        """The value for ``key`` (now the most recently used), or None."""
+        value = self._entries.get(key)
+        if value is not None:
+            try:  # noqa: SIM105 (contextlib.suppress costs ~0.2 us per hit)
+                self._entries.move_to_end(key)
+            except KeyError:  # evicted by another thread in between
+                pass
+        return value
+
+    def put(self, key: K, value: V) -> None:
+        """Store ``value``, evicting the least recently used entries beyond ``maxsize``."""
+        if not self.maxsize:
+            return
+        self._entries[key] = value
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.maxsize:
+            try:
+                self._entries.popitem(last=False)
+            except KeyError:  # emptied by another thread
+                break
+
+    def pop(self, key: K) -> None:
+        """Forget ``key`` (no error when it is not there)."""
+        self._entries.pop(key, None)
+
+    def clear(self) -> None:
+        """Forget everything."""
+        self._entries.clear()
 
 _SCALARS: Final = frozenset({str, int, float, bool, type(None)})
 
@@ -142,14 +197,16 @@ class TokenCache:
     reported as a miss.
     """
 
-    __slots__ = ("_entries", "leeway", "maxsize")
+    __slots__ = ("_entries", "leeway")
 
     def __init__(self, maxsize: int = 1024, *, leeway: int = 15) -> None:
-        if maxsize < 0:
-            raise ValueError("cache size must be >= 0 (0 disables the cache)")
-        self.maxsize = maxsize
+        self._entries: BoundedCache[str, tuple[DecodedToken, float, object]] = BoundedCache(maxsize)
         self.leeway = leeway
-        self._entries: OrderedDict[str, tuple[DecodedToken, float, object]] = OrderedDict()
+
+    @property
+    def maxsize(self) -> int:
+        """The most tokens kept (0: the cache is disabled)."""
+        return self._entries.maxsize
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -163,12 +220,8 @@ class TokenCache:
         if found_at is not source:
             return None
         if now >= valid_until:
-            self._entries.pop(token, None)
+            self._entries.pop(token)
             return None
-        try:  # noqa: SIM105 (contextlib.suppress costs ~0.2 us per hit)
-            self._entries.move_to_end(token)
-        except KeyError:  # evicted by another thread in between
-            pass
         return decoded
 
     def get(self, token: str, now: float, *, source: object = None) -> dict[str, Any] | None:
@@ -193,7 +246,4 @@ class TokenCache:
         if not isinstance(decoded, DecodedToken):
             decoded = DecodedToken(decoded)
         valid_until = _valid_until(decoded, self.leeway if leeway is None else leeway)
-        self._entries[token] = (decoded, valid_until, source)
-        self._entries.move_to_end(token)
-        while len(self._entries) > self.maxsize:
-            self._entries.popitem(last=False)
+        self._entries.put(token, (decoded, valid_until, source))
