@@ -1,14 +1,16 @@
 """next-auth's withAuth, getToken and getServerSession for any ASGI app."""
 
-from .errors import ConfigurationError, MissingSecretError
-from .jwt import JWTError
-from .matcher import Matcher, RequestFacts
-from .middleware import Rule, WithAuth
+from ._matcher import Matcher, RequestFacts
+from ._middleware import Rule, WithAuth
+from ._server_session import get_server_session, load_server_session
+from ._token import get_token, nextauth_token
+from .errors import ConfigurationError, JWTError, MissingSecretError, WithAuthError
+from .options import AuthOptions
 from .paths import PathPolicy
-from .session import ServerSession, get_server_session, load_server_session
-from .token import TokenReader, get_token, nextauth_token
+from .sessions import ServerSession, SessionStrategy, TokenReader
 
 __all__ = [
+    "AuthOptions",
     "ConfigurationError",
     "JWTError",
     "Matcher",
@@ -17,8 +19,10 @@ __all__ = [
     "RequestFacts",
     "Rule",
     "ServerSession",
+    "SessionStrategy",
     "TokenReader",
     "WithAuth",
+    "WithAuthError",
     "get_server_session",
     "get_token",
     "load_server_session",

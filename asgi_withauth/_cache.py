@@ -14,7 +14,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any, Final, Generic, TypeVar
 
-from .jwt import Version
+from ._codec.types import Version
 
 __all__ = ["BoundedCache", "DecodedToken", "TokenCache", "copy_claims"]
 
@@ -71,6 +71,7 @@ class BoundedCache(Generic[K, V]):
     def clear(self) -> None:
         """Forget everything."""
         self._entries.clear()
+
 
 _SCALARS: Final = frozenset({str, int, float, bool, type(None)})
 

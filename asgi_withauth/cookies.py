@@ -39,6 +39,7 @@ __all__ = [
     "read_session_cookie",
     "serialize_cookie",
     "session_cookie_name",
+    "session_cookie_names",
     "set_cookie_headers",
 ]
 
@@ -174,6 +175,12 @@ def _existing_chunk_names(name: str, existing: Iterable[str]) -> list[str]:
         if key == name or ((index := _chunk_index(key, prefix)) is not None and index < MAX_SESSION_CHUNKS):
             names[key] = None
     return list(names)
+
+
+def session_cookie_names(cookies: Iterable[str], name: str) -> tuple[str, ...]:
+    """The names among ``cookies`` that belong to the session cookie ``name`` (``name`` and
+    ``name.0`` .. ``name.16``, in their order): what a rewrite or a clearing must cover."""
+    return tuple(_existing_chunk_names(name, cookies))
 
 
 def chunk_session_cookie(

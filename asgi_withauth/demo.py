@@ -34,11 +34,11 @@ from starlette.websockets import WebSocket
 
 from . import _demo_pages as pages
 from . import jwt
+from ._middleware import Rule, WithAuth
+from ._server_session import load_server_session
+from ._token import get_token
 from .cookies import chunk_session_cookie, clear_session_cookie, serialize_cookie, session_cookie_name
 from .errors import DemoDependencyError
-from .middleware import Rule, WithAuth
-from .session import load_server_session
-from .token import get_token
 
 __all__ = ["DemoDependencyError", "build_app", "safe_callback_url", "serve"]
 

@@ -14,17 +14,21 @@ used here, so the same dependencies also fit Starlette-based frameworks that inj
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 
-from ._cache import TokenCache
-from .jwt import DEFAULT_LEEWAY, Secret, Version
-from .session import Callback, get_server_session
-from .token import DecodeHook, TokenReader, cached_token
+from ._token import request_token
+from .options import AuthOptions
+from .sessions import SessionStrategy, sessions_for
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from .options import AuthKwargs
 
 __all__ = ["NextAuth"]
 
@@ -33,55 +37,22 @@ Authorized = Callable[[dict[str, Any], HTTPConnection], "bool | Awaitable[bool]"
 
 class NextAuth:
     """next-auth sessions as FastAPI dependencies: ``auth.token``, ``auth.session``,
-    ``auth.require(authorized=None)``. Options are ``get_token``'s and
-    ``get_server_session``'s (``callbacks``, ``session={"maxAge": ...}``)."""
+    ``auth.require(authorized=None)``. Takes an :class:`~asgi_withauth.options.AuthOptions`
+    or its keyword arguments (``secret``, ``callbacks``, ``session={"maxAge": ...}`` ...)."""
 
-    def __init__(
-        self,
-        *,
-        secret: Secret | None = None,
-        salt: str | None = None,
-        cookie_name: str | None = None,
-        version: Version | None = None,
-        secure_cookie: bool | None = None,
-        decode: DecodeHook | None = None,
-        leeway: int = DEFAULT_LEEWAY,
-        callbacks: Mapping[str, Callback] | None = None,
-        session: Mapping[str, Any] | None = None,
-        cache_size: int = 1024,
-    ) -> None:
-        self.reader = TokenReader(
-            secret=secret,
-            salt=salt,
-            cookie_name=cookie_name,
-            version=version,
-            secure_cookie=secure_cookie,
-            decode=decode,
-            leeway=leeway,
-        )
-        self.cache = TokenCache(cache_size, leeway=leeway)
-        self._session_options: dict[str, Any] = {
-            "secret": secret,
-            "salt": salt,
-            "cookie_name": cookie_name,
-            "version": version,
-            "secure_cookie": secure_cookie,
-            "leeway": leeway,
-            "callbacks": callbacks,
-            "session": session,
-        }
+    def __init__(self, options: AuthOptions | None = None, /, **kwargs: Unpack[AuthKwargs]) -> None:
+        self.options = AuthOptions.build(options, **kwargs)
+        self.sessions: SessionStrategy = sessions_for(self.options)
 
     async def token(self, conn: HTTPConnection) -> dict[str, Any] | None:
         """Dependency: the decoded token, or None (WithAuth's, when it ran)."""
-        nextauth = conn.scope.get("nextauth")
-        if nextauth is not None:
-            token: dict[str, Any] | None = nextauth["token"]
-            return token
-        return await cached_token(self.reader, self.cache, conn.scope)
+        return await request_token(conn, self.sessions)
 
     async def session(self, request: Request, response: Response) -> dict[str, Any] | None:
         """Dependency: ``get_server_session``; the refreshed cookies go on the response."""
-        return await get_server_session(request, response=response, **self._session_options)
+        result = await self.sessions.load_session(request.scope)
+        result.apply(response)
+        return result.session
 
     def require(self, authorized: Authorized | None = None) -> Callable[[HTTPConnection], Awaitable[dict[str, Any]]]:
         """Dependency factory: the token, or 401 (with ``WWW-Authenticate: Bearer``) without one,

@@ -8,13 +8,19 @@ it; otherwise it reads the session itself, as ``get_token`` does.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.authentication import AuthCredentials, AuthenticationBackend, BaseUser
 from starlette.requests import HTTPConnection
 
-from ._cache import TokenCache
-from .token import TokenReader, cached_token
+from ._token import request_token
+from .options import AuthOptions
+from .sessions import SessionStrategy, sessions_for
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from .options import AuthKwargs
 
 __all__ = ["NextAuthBackend", "NextAuthUser"]
 
@@ -42,24 +48,24 @@ class NextAuthBackend(AuthenticationBackend):
     """An ``AuthenticationBackend`` for next-auth sessions.
 
     ``scopes(token)`` returns the scopes for ``request.auth.scopes`` (``"authenticated"``
-    is always added). Other keyword arguments are ``get_token``'s (``secret``,
-    ``cookie_name``, ...). No session: Starlette's ``UnauthenticatedUser``.
+    is always added). Takes an :class:`~asgi_withauth.options.AuthOptions` or its keyword
+    arguments (``secret``, ``cookie_name``, ...). No session: Starlette's ``UnauthenticatedUser``.
     """
 
     def __init__(
         self,
+        options: AuthOptions | None = None,
+        /,
         *,
         scopes: Callable[[dict[str, Any]], Iterable[str]] | None = None,
-        cache_size: int = 1024,
-        **token_options: Any,
+        **kwargs: Unpack[AuthKwargs],
     ) -> None:
         self.scopes = scopes
-        self.reader = TokenReader(**token_options)
-        self.cache = TokenCache(cache_size, leeway=self.reader.leeway)
+        self.options = AuthOptions.build(options, **kwargs)
+        self.sessions: SessionStrategy = sessions_for(self.options)
 
     async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, BaseUser] | None:
-        nextauth = conn.scope.get("nextauth")
-        token = nextauth["token"] if nextauth is not None else await cached_token(self.reader, self.cache, conn.scope)
+        token = await request_token(conn, self.sessions)
         if token is None:
             return None
         extra = list(self.scopes(token)) if self.scopes is not None else []

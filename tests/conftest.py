@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from asgi_withauth.token import TokenReader
+from asgi_withauth.sessions import TokenReader
 from tests.nodebridge import nextauth_bridge
 
 __all__ = ["nextauth_bridge"]

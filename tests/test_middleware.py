@@ -14,9 +14,9 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import PlainTextResponse, RedirectResponse
 from starlette.routing import Route
 
-from asgi_withauth import PathPolicy, Rule, WithAuth, jwt
-from asgi_withauth.matcher import MatcherSet
-from asgi_withauth.token import TokenReader
+from asgi_withauth import AuthOptions, PathPolicy, Rule, WithAuth, jwt
+from asgi_withauth._matcher import MatcherSet
+from asgi_withauth.sessions import TokenReader
 from tests.asgi import http_scope, run, run_following
 
 pytestmark = pytest.mark.anyio
@@ -614,11 +614,12 @@ async def test_cached_tokens_are_not_shared_between_requests() -> None:
         return True
 
     inner = Inner()
-    app = WithAuth(inner, secret=SECRET, authorized=mutate)
+    options = AuthOptions(secret=SECRET)  # one options object: one reader, one cache
+    app = WithAuth(inner, options=options, rules=[Rule(matcher="/:path*", authorized=mutate)])
     headers = cookie()
     await run(app, http_scope("http://app.test/x", headers=headers))
-    checker = WithAuth(inner, secret=SECRET)
-    checker.cache = app.cache
+    checker = WithAuth(inner, options=options)
+    assert checker.sessions is app.sessions
     await run(checker, http_scope("http://app.test/x", headers=headers))
     assert inner.token["role"] == "admin"
 
@@ -656,4 +657,4 @@ async def test_typos_in_next_auth_option_dicts_are_refused() -> None:
     with pytest.raises(TypeError, match="authorized"):
         WithAuth(Inner(), secret=SECRET, callbacks={"authorised": lambda token, request: True})
     # a whole authOptions-style config pastes fine: keys WithAuth does not use are accepted
-    WithAuth(Inner(), secret=SECRET, pages={"signIn": "/a", "newUser": "/b"}, callbacks={"jwt": None})
+    WithAuth(Inner(), secret=SECRET, pages={"signIn": "/a", "newUser": "/b"}, callbacks={"jwt": lambda token: token})

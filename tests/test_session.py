@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, StreamingResponse
 
 from asgi_withauth import MissingSecretError, WithAuth, jwt
 from asgi_withauth.cookies import chunk_session_cookie
-from asgi_withauth.session import ServerSession, get_server_session, load_server_session
+from asgi_withauth import ServerSession, get_server_session, load_server_session
 from tests.asgi import http_scope, run
 from tests.test_jwt import handmade
 

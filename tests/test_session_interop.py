@@ -34,7 +34,7 @@ import pytest
 
 from asgi_withauth import MissingSecretError, jwt
 from asgi_withauth.jwt import Version
-from asgi_withauth.session import ServerSession, load_server_session
+from asgi_withauth import ServerSession, load_server_session
 from tests.nodebridge import NodeBridge, NodeBridgeError
 
 pytestmark = pytest.mark.anyio

@@ -12,8 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from asgi_withauth import WithAuth, jwt
-from asgi_withauth.cache import DecodedToken, TokenCache, copy_claims
-from asgi_withauth.token import TokenReader, cached_read, cached_read_sync, cached_token, cached_token_sync
+from asgi_withauth._cache import DecodedToken, TokenCache, copy_claims
+from asgi_withauth.sessions import TokenReader
 from tests.asgi import http_scope, run
 from tests.test_jwt import handmade
 
@@ -61,45 +61,45 @@ def test_a_hit_never_crosses_sources(cookie: str | None, bearer: str | None, sch
         cookie=cookie and cookie.format(t=token), bearer=bearer and bearer.format(t=token), scheme=scheme
     )
     cold = TokenReader(secret=SECRET)
-    assert cached_token_sync(cold, TokenCache(), elsewhere) is None  # cold: refused
-    reader, cache = TokenReader(secret=SECRET), TokenCache()
-    assert cached_token_sync(reader, cache, request(cookie=f"{V5}={token}")) is not None  # warms the cache
-    assert len(cache) == 1
-    assert cached_token_sync(reader, cache, elsewhere) is None  # warm: refused all the same
+    assert cold.claims_now(elsewhere) is None  # cold: refused
+    reader = TokenReader(secret=SECRET)
+    assert reader.claims_now(request(cookie=f"{V5}={token}")) is not None  # warms the cache
+    assert len(reader.cache) == 1
+    assert reader.claims_now(elsewhere) is None  # warm: refused all the same
 
 
 async def test_a_hit_never_crosses_sources_with_the_async_entry_point() -> None:
     token = v5()
-    reader, cache = TokenReader(secret=SECRET), TokenCache()
-    assert await cached_token(reader, cache, request(cookie=f"{V5}={token}")) is not None
-    assert await cached_token(reader, cache, request(cookie=f"__Secure-{V5}={token}", scheme="https")) is None
+    reader = TokenReader(secret=SECRET)
+    assert await reader.read(request(cookie=f"{V5}={token}")) is not None
+    assert await reader.read(request(cookie=f"__Secure-{V5}={token}", scheme="https")) is None
 
 
-def test_a_shared_cache_never_crosses_readers() -> None:
+def test_each_reader_owns_its_cache() -> None:
     token = jwt.encode(CLAIMS, SECRET)
-    cache = TokenCache()
-    assert cached_token_sync(TokenReader(secret=SECRET), cache, request(cookie=f"{V4}={token}")) is not None
+    reader = TokenReader(secret=SECRET)
+    assert reader.claims_now(request(cookie=f"{V4}={token}")) is not None
     other = TokenReader(secret="another-secret")
-    assert cached_token_sync(other, cache, request(cookie=f"{V4}={token}")) is None
+    assert other.cache is not reader.cache
+    assert other.claims_now(request(cookie=f"{V4}={token}")) is None
 
 
-def test_a_hit_honours_the_readers_leeway_not_only_the_caches(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_hit_honours_the_readers_leeway(monkeypatch: pytest.MonkeyPatch) -> None:
     token = jwt.encode(CLAIMS, SECRET, max_age=60)
     scope = request(cookie=f"{V4}={token}")
     reader = TokenReader(secret=SECRET, leeway=0)
-    cache = TokenCache(leeway=3600)  # a looser cache must not stretch the reader's expiry
-    assert cached_token_sync(reader, cache, scope) is not None
+    assert reader.claims_now(scope) is not None
     later = time.time() + 61
     monkeypatch.setattr(time, "time", lambda: later)
-    assert cached_token_sync(reader, TokenCache(), scope) is None  # cold: expired
-    assert cached_token_sync(reader, cache, scope) is None  # warm: expired as well
+    assert TokenReader(secret=SECRET, leeway=0).claims_now(scope) is None  # cold: expired
+    assert reader.claims_now(scope) is None  # warm: expired as well
 
 
 def test_the_same_token_in_the_same_place_is_a_hit(decodes: list[str]) -> None:
     token = v5()
-    reader, cache = TokenReader(secret=SECRET), TokenCache()
+    reader = TokenReader(secret=SECRET)
     for _ in range(3):
-        assert cached_token_sync(reader, cache, request(cookie=f"{V5}={token}")) is not None
+        assert reader.claims_now(request(cookie=f"{V5}={token}")) is not None
     assert len(decodes) == 1
 
 
@@ -107,20 +107,21 @@ def test_found_token_says_which_format_and_salt_decoded_it() -> None:
     claims = json.dumps({**CLAIMS, "exp": int(time.time()) + 600}).encode()
     gcm = handmade({"alg": "dir", "enc": "A256GCM"}, claims, secret=SECRET, salt="sid", version=5)
     assert jwt.peek_version(gcm) == 4  # its header looks like v4's: peeking would pick the wrong format
-    reader, cache = TokenReader(secret=SECRET, cookie_name="sid"), TokenCache()
+    reader = TokenReader(secret=SECRET, cookie_name="sid")
     for _ in range(2):  # cold, then from the cache
-        found = cached_read_sync(reader, cache, request(cookie=f"sid={gcm}"))
+        found = reader.read_token_now(request(cookie=f"sid={gcm}"))
         assert found is not None
         assert (found.cookie_name, found.version, found.salt) == ("sid", 5, "sid")
         assert found.raw == gcm
-    bearer = cached_read_sync(reader, cache, request(bearer=jwt.encode(CLAIMS, SECRET)))
+        assert found.cookies == ("sid",)
+    bearer = reader.read_token_now(request(bearer=jwt.encode(CLAIMS, SECRET)))
     assert bearer is not None
     assert (bearer.cookie_name, bearer.version, bearer.salt) == (None, 4, "")
 
 
 async def test_found_token_from_a_decode_hook_has_no_format() -> None:
     reader = TokenReader(decode=lambda **_: {"sub": "hooked"})
-    found = await cached_read(reader, TokenCache(), request(cookie=f"{V4}=opaque"))
+    found = await reader.read_token(request(cookie=f"{V4}=opaque"))
     assert found is not None
     assert found.claims() == {"sub": "hooked"}
     assert (found.cookie_name, found.version) == (V4, None)
@@ -130,20 +131,20 @@ async def test_found_token_from_a_decode_hook_has_no_format() -> None:
 
 
 def test_nested_claims_cannot_leak_between_hits() -> None:
-    reader, cache = TokenReader(secret=SECRET), TokenCache()
+    reader = TokenReader(secret=SECRET)
     scope = request(cookie=f"{V5}={v5()}")
-    first = cached_token_sync(reader, cache, scope)  # the miss
+    first = reader.claims_now(scope)  # the miss
     assert first is not None
     first["roles"].append("admin")
     first["org"]["teams"][0]["name"] = "root"
     first["sub"] = "0"
-    second = cached_token_sync(reader, cache, scope)  # a hit
+    second = reader.claims_now(scope)  # a hit
     assert second is not None
     assert second["roles"] == ["user"]
     assert second["org"] == {"id": 7, "teams": [{"name": "a"}]}
     assert second["sub"] == "1"
     second["roles"].append("admin")
-    assert (cached_token_sync(reader, cache, scope) or {})["roles"] == ["user"]
+    assert (reader.claims_now(scope) or {})["roles"] == ["user"]
 
 
 def test_put_and_get_never_share_objects_with_the_caller() -> None:
@@ -249,10 +250,10 @@ def test_deeply_nested_claims_are_cached_and_copied() -> None:
     for _ in range(900):  # about as deep as json.loads goes
         deep = [deep]
     token = jwt.encode({"sub": "1", "deep": deep}, SECRET)
-    reader, cache = TokenReader(secret=SECRET), TokenCache()
+    reader = TokenReader(secret=SECRET)
     scope = request(cookie=f"{V4}={token}")
-    first = cached_token_sync(reader, cache, scope)
-    second = cached_token_sync(reader, cache, scope)
+    first = reader.claims_now(scope)
+    second = reader.claims_now(scope)
     assert first is not None
     assert second is not None
     assert first["deep"] is not second["deep"]
@@ -267,13 +268,13 @@ async def test_hook_results_with_cycles_and_objects_are_handled() -> None:
     for _ in range(64):  # 2**64 paths, 64 lists: copied once each
         shared = [shared, shared]
     reader = TokenReader(decode=lambda **_: {"sub": "1", "loop": loop, "shared": shared, "obj": [marker]})
-    found = await cached_read(reader, TokenCache(), request(cookie=f"{V4}=opaque"))
+    found = await reader.read_token(request(cookie=f"{V4}=opaque"))
     assert found is not None
     claims = found.claims()
     assert claims["loop"][0] is claims["loop"] is not loop
     assert claims["shared"][0] is claims["shared"][1]
     assert claims["obj"][0] is marker
-    assert await cached_token(reader, TokenCache(), request(cookie=f"{V4}=opaque")) is not None
+    assert await reader.read(request(cookie=f"{V4}=opaque")) is not None
 
 
 def test_cache_entries_are_tagged_with_their_source() -> None:

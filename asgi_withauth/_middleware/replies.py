@@ -1,0 +1,104 @@
+"""What WithAuth answers on its own: redirects, 4xx, websocket refusals, and the log of
+failures of application code (callbacks, responses) that it denied on."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Final
+
+from starlette.types import Receive, Scope, Send
+
+__all__ = ["FailureLog", "Reply", "WebSocketDenial", "plain", "redirect", "status_response"]
+
+logger = logging.getLogger("asgi_withauth")
+
+
+class Reply:
+    """A small complete HTTP response with ``Cache-Control: no-store``, sent as two ASGI
+    messages (denials are built per request: no Response object needed)."""
+
+    __slots__ = ("body", "headers", "status")
+
+    def __init__(self, status: int, headers: list[tuple[bytes, bytes]], body: bytes = b"") -> None:
+        self.status = status
+        self.headers = [*headers, (b"cache-control", b"no-store"), (b"content-length", str(len(body)).encode())]
+        self.body = body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": self.status, "headers": self.headers})
+        await send({"type": "http.response.body", "body": self.body})
+
+
+def redirect(location: str, status: int = 307) -> Reply:
+    """A redirect to ``location`` (307, next-auth's status, unless told otherwise)."""
+    return Reply(status, [(b"location", location.encode("latin-1"))])
+
+
+_STATUS_BODIES: Final = {
+    401: {"error": "unauthorized", "message": "Sign in first: this request carries no valid session."},
+    403: {"error": "forbidden", "message": "This session is not allowed to access this resource."},
+}
+_JSON: Final = (b"content-type", b"application/json")
+
+
+def status_response(status: int) -> Reply:
+    """401 (with ``WWW-Authenticate: Bearer``) or 403, with a JSON body saying why."""
+    headers = [_JSON, (b"www-authenticate", b"Bearer")] if status == 401 else [_JSON]
+    return Reply(status, headers, json.dumps(_STATUS_BODIES[status]).encode())
+
+
+class WebSocketDenial:
+    """Refuse a websocket before accepting it: an HTTP response where the server offers
+    ``websocket.http.response``, else a close with code 1008 (policy violation)."""
+
+    def __init__(self, status: int) -> None:
+        self.status = status
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if "websocket.http.response" in (scope.get("extensions") or {}):
+            body = json.dumps(_STATUS_BODIES.get(self.status, {"error": "refused"})).encode()
+            await send(
+                {
+                    "type": "websocket.http.response.start",
+                    "status": self.status,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+                }
+            )
+            await send({"type": "websocket.http.response.body", "body": body})
+        else:
+            await send({"type": "websocket.close", "code": 1008})
+
+
+async def plain(scope: Scope, receive: Receive, send: Send, status: int, text: str) -> None:
+    """A plain-text answer (a websocket is refused with ``status`` instead)."""
+    if scope["type"] == "websocket":
+        await WebSocketDenial(status)(scope, receive, send)
+        return
+    await Reply(status, [(b"content-type", b"text/plain; charset=utf-8")], text.encode())(scope, receive, send)
+
+
+class FailureLog:
+    """Logs a failure of app code (a callback, a response) with its traceback the first time
+    each kind is seen, then as one short line: requests can repeat a failure at will (a token
+    whose claims a callback does not expect), and must not flood the log with tracebacks."""
+
+    _MAX_KINDS: Final = 64
+
+    def __init__(self) -> None:
+        self._seen: set[tuple[str, str]] = set()
+
+    def log(self, message: str, exc: BaseException) -> None:
+        kind = (message, type(exc).__qualname__)
+        if kind in self._seen or len(self._seen) >= self._MAX_KINDS:
+            logger.warning(
+                "%s: %s: %r (the traceback was logged the first time)", message, type(exc).__name__, _short(exc)
+            )
+            return
+        self._seen.add(kind)
+        logger.error("%s", message, exc_info=exc)
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc)
+    return text if len(text) <= 200 else text[:200] + "..."
