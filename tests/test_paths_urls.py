@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from asgi_withauth.cache import TokenCache
+from asgi_withauth._cache import TokenCache
 from asgi_withauth.urls import MAX_HOST_LENGTH, callback_path, form_encode, page_url, request_origin
 
 # ----------------------------------------------------------------------------- URLs
