@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/bench_decode.py [--quick] [--json out.json] [--candidate my_jwt.py ...]
+    python benchmarks/bench_decode.py [--quick] [--json out.json] [--candidate DIR_OR_PY ...]
 
 Every contender decodes the very same tokens: next-auth v4 (``dir`` + ``A256GCM``) and
 Auth.js v5 (``dir`` + ``A256CBC-HS512``) tokens minted by :func:`asgi_withauth.jwt.encode`
@@ -20,44 +20,41 @@ range.
 
 The floor is the least work a correct decoder can do: split, base64url-decode, verify
 and decrypt with ``cryptography`` (key derived and cipher objects built beforehand),
-strip the padding (v5) and ``json.loads``. It checks no header and no claims.
-``--candidate`` times ``TokenCodec`` from a modified copy of ``asgi_withauth/jwt.py`` in
-the same run, to try a change without touching the package.
+strip the padding (v5) and ``json.loads`` (``_floor``). It checks no header and no claims.
+``--candidate DIR`` times ``TokenCodec`` from the asgi_withauth package in ``DIR`` (a
+modified copy of the repository, or a git worktree of another commit) in the same run, to
+try a change without touching the package; a single ``.py`` file defining ``TokenCodec`` (a
+modified copy of one module) is accepted too.
 """
 
 from __future__ import annotations
 
 import argparse
-import binascii
-import gc
-import hmac
-import importlib
-import importlib.util
 import itertools
 import json
 import os
 import platform
 import secrets
-import statistics
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from functools import partial
-from importlib import metadata
-from types import ModuleType, SimpleNamespace
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Final
 
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from joserfc import jwe
-from joserfc.jwk import OctKey
+from _candidate import Candidate, CandidateError, load
+from _env import version_of
+from _floor import Floor, aes_cbc_hs512_floor, aes_gcm_floor
+from _libraries import FastapiNextauthJwt, joserfc_decoder
+from _session import SECRET, USER_CLAIMS
+from _stats import gc_off, interleaved_rounds, median, per_round_ratios, quartiles
 
 from asgi_withauth import jwt
 from asgi_withauth.cookies import chunk_session_cookie, read_session_cookie, session_cookie_name
 
-SECRET: Final = "benchmark-secret-0123456789abcdef0123456789abcdef"
 TARGET_RATIO: Final = 1.5
 """The issue's goal: ours within this factor of the floor, at every size."""
 
@@ -88,13 +85,7 @@ def salt_for(version: jwt.Version) -> str:
 
 def session_claims(size: int, *, now: int) -> dict[str, Any]:
     """Claims like a real next-auth session, padded so the encoded JWT payload is ``size`` bytes."""
-    claims: dict[str, Any] = {
-        "name": "Ada Lovelace",
-        "email": "ada.lovelace@example.com",
-        "picture": "https://avatars.example.com/u/1815?v=4&s=460",
-        "sub": "a3f1c2d4-5b6e-4f70-8a91-b2c3d4e5f607",
-        "pad": "",
-    }
+    claims: dict[str, Any] = {**USER_CLAIMS, "pad": ""}
     extra = {"iat": now, "exp": now + jwt.DEFAULT_MAX_AGE, "jti": "00000000-0000-0000-0000-000000000000"}
     bare = len(json.dumps({**claims, **extra}, separators=(",", ":")))
     if size < bare:
@@ -143,93 +134,14 @@ def make_case(version: jwt.Version, size_label: str, size: int, *, now: int) -> 
 
 # ------------------------------------------------------------------ contenders
 
-_FROM_URLSAFE_PAD: Final = (b"", b"", b"==", b"=")
 
-
-def _b64(segment: str) -> bytes:
-    # The cheapest stdlib base64url decode on CPython: two replace() passes beat translate().
-    data = segment.encode("ascii")
-    return binascii.a2b_base64(data.replace(b"-", b"+").replace(b"_", b"/") + _FROM_URLSAFE_PAD[len(data) % 4])
-
-
-def floor_v4(key: bytes) -> Callable[[str], object]:
-    """split + base64url + AESGCM.decrypt (object built once) + json.loads."""
-    aead = AESGCM(key)
+def on_text(floor: Floor) -> Callable[[str], object]:
+    """The floor handed the token as ours is, a ``str``: one ``encode`` of the whole token."""
 
     def decode(token: str) -> object:
-        header, _, iv, ciphertext, tag = token.split(".")
-        return json.loads(aead.decrypt(_b64(iv), _b64(ciphertext) + _b64(tag), header.encode("ascii")))
+        return floor(token.encode("ascii"))
 
     return decode
-
-
-def floor_v5(key: bytes) -> Callable[[str], object]:
-    """split + base64url + HMAC-SHA512 tag check + AES-256-CBC decrypt + unpad + json.loads."""
-    mac_key, aes = key[:32], algorithms.AES(key[32:])
-
-    def decode(token: str) -> object:
-        header, _, iv_segment, ciphertext_segment, tag_segment = token.split(".")
-        aad, iv, ciphertext = header.encode("ascii"), _b64(iv_segment), _b64(ciphertext_segment)
-        mac = hmac.digest(mac_key, aad + iv + ciphertext + (len(aad) * 8).to_bytes(8, "big"), "sha512")
-        if not hmac.compare_digest(mac[:32], _b64(tag_segment)):
-            raise ValueError("bad tag")
-        decryptor = Cipher(aes, modes.CBC(iv)).decryptor()
-        padded = decryptor.update(ciphertext) + decryptor.finalize()
-        pad = padded[-1]
-        if not 0 < pad <= 16 or padded[-pad:] != bytes((pad,)) * pad:
-            raise ValueError("bad padding")
-        return json.loads(padded[:-pad])
-
-    return decode
-
-
-def joserfc_decoder(key: bytes, enc: str) -> Callable[[str], object]:
-    octkey = OctKey.import_key(key)
-    registry = jwe.JWERegistry(algorithms=["dir", enc])
-
-    def decode(token: str) -> object:
-        plaintext = jwe.decrypt_compact(token, octkey, registry=registry).plaintext
-        if plaintext is None:
-            raise ValueError("no plaintext")
-        return json.loads(plaintext)
-
-    return decode
-
-
-@dataclass(frozen=True, slots=True)
-class FastapiNextauthJwt:
-    """fastapi-nextauth-jwt, loaded by name: optional, and it ships no type information."""
-
-    package: ModuleType
-    jose_jwe: ModuleType
-    check_expiry: Callable[[int], None]
-    version: str
-
-    @classmethod
-    def load(cls) -> FastapiNextauthJwt | None:
-        try:
-            package = importlib.import_module("fastapi_nextauth_jwt")
-            operations = importlib.import_module("fastapi_nextauth_jwt.operations")
-            jose_jwe = importlib.import_module("jose.jwe")
-        except ImportError:
-            return None
-        return cls(package, jose_jwe, operations.check_expiry, metadata.version("fastapi-nextauth-jwt"))
-
-    def dependency(self, version: jwt.Version, cookie_name: str) -> Any:
-        """The FastAPI dependency as an app would build it (key derived here, once)."""
-        factory = self.package.NextAuthJWTv4 if version == 4 else self.package.NextAuthJWT
-        return factory(secret=SECRET, cookie_name=cookie_name, secure_cookie=False, csrf_prevention_enabled=False)
-
-    def decoder(self, dependency: Any) -> Callable[[str], object]:
-        """What ``NextAuthJWT.__call__`` does once it has the token string."""
-        decrypt, check_expiry, key = self.jose_jwe.decrypt, self.check_expiry, dependency.key
-
-        def decode(token: str) -> object:
-            claims = json.loads(decrypt(token, key))
-            check_expiry(claims["exp"])
-            return claims
-
-        return decode
 
 
 @dataclass(slots=True)
@@ -242,33 +154,28 @@ class Contender:
 
     @property
     def median_us(self) -> float:
-        return statistics.median(self.samples_ns) / 1_000
+        return median(self.samples_ns) / 1_000
 
 
-def load_candidate(path: str) -> ModuleType:
-    """A modified copy of asgi_withauth/jwt.py, timed beside the real one (for trying a change)."""
-    name = os.path.splitext(os.path.basename(path))[0]
-    spec = importlib.util.spec_from_file_location(f"candidate_{name}", path)
-    if spec is None or spec.loader is None:
-        raise SystemExit(f"--candidate: cannot load {path}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
-    spec.loader.exec_module(module)
-    return module
+def candidate_api(candidate: Candidate) -> tuple[Any, Callable[[Mapping[str, str], str], str | None]]:
+    """The candidate's ``TokenCodec`` and the ``read_session_cookie`` to pair it with: the
+    package's own, or ours for a single file."""
+    module = candidate.module
+    if candidate.is_package:
+        return module.jwt.TokenCodec, module.cookies.read_session_cookie
+    return module.TokenCodec, read_session_cookie
 
 
-def contenders_for(
-    case: Case, fnj: FastapiNextauthJwt | None, candidates: Sequence[ModuleType] = ()
-) -> list[Contender]:
+def contenders_for(case: Case, fnj: FastapiNextauthJwt | None, candidates: Sequence[Candidate] = ()) -> list[Contender]:
     version, token, salt = case.version, case.token, salt_for(case.version)
     key = jwt.derive_key(SECRET, salt=salt, version=version)
     codec = jwt.TokenCodec(SECRET, salt=salt, version=version)
-    floor = floor_v4(key) if version == 4 else floor_v5(key)
+    floor = on_text(aes_gcm_floor(key) if version == 4 else aes_cbc_hs512_floor(key))
     enc = jwt.A256GCM if version == 4 else jwt.A256CBC_HS512
     cookies, name = case.cookies, case.cookie_name
 
-    def decode_cookie(decode: Callable[[str], object]) -> object:
-        value = read_session_cookie(cookies, name)
+    def decode_cookie(decode: Callable[[str], object], read: Callable[..., str | None] = read_session_cookie) -> object:
+        value = read(cookies, name)
         if value is None:
             raise LookupError(name)
         return decode(value)
@@ -281,10 +188,12 @@ def contenders_for(
         (JOSERFC, partial(joserfc_decoder(key, enc), token)),
     ]
     for candidate in candidates:
-        label = candidate.__name__.replace("_", " ", 1)
-        other = candidate.TokenCodec(SECRET, salt=salt, version=version)
-        runs.append((f"{label} TokenCodec.decode", partial(other.decode, token)))
-        runs.append((f"{label} read_session_cookie + TokenCodec.decode", partial(decode_cookie, other.decode)))
+        codec_class, read = candidate_api(candidate)
+        other = codec_class(SECRET, salt=salt, version=version)
+        runs.append((f"{candidate.label} TokenCodec.decode", partial(other.decode, token)))
+        runs.append(
+            (f"{candidate.label} read_session_cookie + TokenCodec.decode", partial(decode_cookie, other.decode, read))
+        )
     if fnj is not None:
         dependency = fnj.dependency(version, name)
         runs.append((FNJ, partial(fnj.decoder(dependency), token)))
@@ -324,31 +233,17 @@ def check(contender: Contender) -> None:
         raise AssertionError(f"{contender.name} decoded {case.format_label} {case.size_label} wrong")
 
 
-def rotated(items: Sequence[Contender], start: int) -> Iterator[Contender]:
-    start %= len(items)
-    return itertools.chain(items[start:], items[:start])
-
-
 def measure(groups: Sequence[Sequence[Contender]], *, rounds: int, target_ns: float) -> None:
-    """Round-robin: every round samples each group's contenders back to back, in a rotated order.
-
-    A contender and its row's floor are thus sampled within a few tens of milliseconds of
-    each other in every round, so a burst of machine noise hits both, or neither.
-    """
+    """Interleaved rounds (see ``_stats``): each group's contenders sampled back to back, so a
+    contender and its row's floor are sampled within a few tens of milliseconds of each other
+    in every round, and a burst of machine noise hits both, or neither."""
     for contender in itertools.chain.from_iterable(groups):
         check(contender)
-    gc.collect()
-    gc.disable()
-    try:
+    with gc_off():
         for contender in itertools.chain.from_iterable(groups):
             calibrate(contender, target_ns)
-        for index in range(rounds):
-            gc.collect()
-            for group in groups:
-                for contender in rotated(group, index):
-                    contender.samples_ns.append(sample_ns(contender.run, contender.repeats))
-    finally:
-        gc.enable()
+        for contender in interleaved_rounds(groups, rounds):
+            contender.samples_ns.append(sample_ns(contender.run, contender.repeats))
 
 
 # ------------------------------------------------------------------ report
@@ -371,19 +266,12 @@ class Row:
     rounds_us: list[float]
 
 
-def quartiles(values: Sequence[float]) -> tuple[float, float, float]:
-    if len(values) < 2:
-        return values[0], values[0], values[0]
-    q1, q2, q3 = statistics.quantiles(values, n=4, method="inclusive")
-    return q1, q2, q3
-
-
 def rows(groups: Sequence[Sequence[Contender]]) -> list[Row]:
     out = []
     for group in groups:
         floor = next(c for c in group if c.name == FLOOR)
         for c in group:
-            q1, ratio, q3 = quartiles([mine / base for mine, base in zip(c.samples_ns, floor.samples_ns, strict=True)])
+            q1, ratio, q3 = quartiles(per_round_ratios(c.samples_ns, floor.samples_ns))
             case = c.case
             out.append(
                 Row(
@@ -426,10 +314,7 @@ def table(result: Sequence[Row], *, missing: Sequence[str] = ()) -> str:
 def versions() -> dict[str, str]:
     out = {"python": platform.python_version(), "implementation": platform.python_implementation()}
     for dist in ("asgi_withauth", "cryptography", "joserfc", "fastapi-nextauth-jwt", "python-jose"):
-        try:
-            out[dist] = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            out[dist] = "not installed"
+        out[dist] = version_of(dist, missing="not installed")
     return out
 
 
@@ -452,14 +337,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--json", metavar="PATH", help="also write every sample and the environment as JSON")
     parser.add_argument(
         "--candidate",
-        metavar="JWT_PY",
+        metavar="DIR_OR_PY",
         action="append",
+        type=Path,
         default=[],
-        help="also time TokenCodec from this modified copy of asgi_withauth/jwt.py (repeatable)",
+        help="also time TokenCodec from the asgi_withauth package in DIR (a modified copy of the repo, a git"
+        " worktree of another commit), or from one modified module of the package, a .py file (repeatable)",
     )
     parser.add_argument("--rounds", type=int, help="rounds (default 250, --quick 40)")
     parser.add_argument("--sample-ms", type=float, help="target length of one sample in ms (default 4, --quick 2)")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    try:
+        args.candidates = [load(path, index) for index, path in enumerate(args.candidate)]
+    except CandidateError as exc:
+        parser.error(f"--candidate: {exc}")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -470,8 +362,7 @@ def main(argv: list[str] | None = None) -> int:
     now = int(time.time())
     fnj = FastapiNextauthJwt.load()
     cases = [make_case(version, label, size, now=now) for version in FORMATS for label, size in SIZES]
-    candidates = [load_candidate(path) for path in args.candidate]
-    groups = [contenders_for(case, fnj, candidates) for case in cases]
+    groups = [contenders_for(case, fnj, args.candidates) for case in cases]
     env = versions()
     print(
         f"{sum(map(len, groups))} contenders x {rounds} rounds of ~{sample_ms:g} ms; "
@@ -495,7 +386,7 @@ def main(argv: list[str] | None = None) -> int:
             "rounds": rounds,
             "sample_ms": sample_ms,
             "target_ratio": TARGET_RATIO,
-            "candidates": args.candidate,
+            "candidates": [str(path) for path in args.candidate],
             "seconds": round(elapsed, 1),
             "rows": [asdict(row) for row in result],
         }
