@@ -262,14 +262,30 @@ class AuthOptions:
 
         Refuses a setting given twice with different values (``sign_in_page`` and
         ``pages={"signIn": ...}``), unknown keys in next-auth's dicts, and unknown names.
-        With no keyword arguments, ``options`` itself is returned (keys stay derived).
+        With no keyword arguments, ``options`` itself is returned (keys stay derived); with
+        neither, the options of the environment (one object while the environment stays the
+        same, so that ``get_token(request)`` derives its keys once).
         """
         if not kwargs:
-            return options if options is not None else cls()
+            return options if options is not None else _from_environment()
         changes = _changes(dict(kwargs))
         if options is None:
             return cls(**changes)
         return options.replace(**changes)
+
+
+_ENVIRONMENT_OPTIONS: list[AuthOptions] = []
+
+
+def _from_environment() -> AuthOptions:
+    """The default options, for the environment as it is now. The one options object kept at
+    module level: it holds nothing that the process environment does not hold already."""
+    env = Environment.read()
+    if _ENVIRONMENT_OPTIONS and _ENVIRONMENT_OPTIONS[0].env == env:
+        return _ENVIRONMENT_OPTIONS[0]
+    options = AuthOptions(env=env)
+    _ENVIRONMENT_OPTIONS[:] = [options]
+    return options
 
 
 class AuthKwargs(TypedDict, total=False):

@@ -256,3 +256,16 @@ async def test_withauth_takes_pages_and_callbacks_from_the_options_object() -> N
     sent = await run(WithAuth(Starlette(), options=options), with_cookie(jwt.encode({"sub": "1"}, SECRET), "/x"))
     assert sent.status == 307
     assert sent.headers["location"].startswith("http://app.test/login?callbackUrl=")
+
+
+def test_the_environments_options_are_one_object_until_the_environment_changes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("NEXTAUTH_SECRET", "one")
+    first = AuthOptions.build()
+    assert AuthOptions.build() is first
+    assert sessions_for(AuthOptions.build()) is sessions_for(first)  # keys derived once
+    monkeypatch.setenv("NEXTAUTH_SECRET", "two")
+    second = AuthOptions.build()
+    assert second is not first
+    assert second.resolved_secret == "two"
