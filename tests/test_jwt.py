@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import sys
 import time
 from typing import Any
 
@@ -12,6 +13,7 @@ from joserfc import jwe, jws
 from joserfc.jwk import OctKey
 
 from asgi_withauth import jwt
+from asgi_withauth._codec import keys
 from asgi_withauth.jwt import (
     DecryptionError,
     ExpiredTokenError,
@@ -165,13 +167,13 @@ def test_v5_without_kid_uses_only_the_first_secret_like_authjs() -> None:
 
 def test_codec_derives_each_key_once(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[tuple[Any, ...]] = []
-    real = jwt._derive.__wrapped__
+    real = keys.derive
 
     def counting(*args: Any) -> bytes:
         calls.append(args)
         return real(*args)
 
-    monkeypatch.setattr(jwt, "_derive", counting)
+    monkeypatch.setattr(keys, "derive", counting)
     codec = TokenCodec("fresh-secret-for-counting")
     token = codec.encode(CLAIMS)
     codec.decode(token)
@@ -180,6 +182,25 @@ def test_codec_derives_each_key_once(monkeypatch: pytest.MonkeyPatch) -> None:
     for _ in range(50):
         codec.decode(token)
     assert len(calls) == derived
+
+
+def test_module_functions_keep_no_secrets_or_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[Any, ...]] = []
+    real = keys.derive
+
+    def counting(*args: Any) -> bytes:
+        calls.append(args)
+        return real(*args)
+
+    monkeypatch.setattr(keys, "derive", counting)
+    token = jwt.encode(CLAIMS, "module-level-secret")
+    for _ in range(3):
+        jwt.decode(token, "module-level-secret")
+    assert len(calls) == 1 + 3 * 2  # derived on every call: nothing kept between calls
+    codec_modules = [module for name, module in sys.modules.items() if name.startswith("asgi_withauth._codec.")]
+    assert len(codec_modules) >= 5
+    for module in [jwt, *codec_modules]:  # no functools cache anywhere
+        assert not [name for name, value in vars(module).items() if hasattr(value, "cache_info")]
 
 
 # ---------------------------------------------------------------- claims
@@ -316,7 +337,7 @@ def test_other_jwe_algorithms_are_rejected_before_any_key_is_used(
         raise AssertionError("a key was derived for a token that should be refused first")
 
     codec = TokenCodec("never-used-secret")
-    monkeypatch.setattr(jwt._Key, "make", no_keys)
+    monkeypatch.setattr(keys.Key, "make", no_keys)
     with pytest.raises(UnsupportedAlgorithmError):
         codec.decode(token)
 

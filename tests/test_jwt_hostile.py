@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from asgi_withauth import WithAuth, get_server_session, get_token, jwt
+from asgi_withauth._codec import compact, keys
 from asgi_withauth.jwt import (
     DecryptionError,
     InvalidClaimsError,
@@ -154,8 +155,8 @@ def test_headers_over_1024_characters_are_refused_unparsed(monkeypatch: pytest.M
     def never(segment: str) -> Any:
         raise AssertionError("an oversized header reached the parser")
 
-    monkeypatch.setattr(jwt, "_header_json", never)
-    jwt._parse_short_header.cache_clear()
+    monkeypatch.setattr(compact, "_header_json", never)
+    compact._HEADERS.clear()
     header = b64(json.dumps({"alg": "dir", "enc": "A256GCM", "pad": "x" * 800}).encode())
     assert len(header) > 1024
     with pytest.raises(MalformedTokenError, match="longer"):
@@ -185,13 +186,13 @@ def test_integers_over_the_conversion_limit_are_jwt_errors() -> None:
     previous = sys.get_int_max_str_digits()
     sys.set_int_max_str_digits(640)  # the lowest limit Python allows
     try:
-        jwt._parse_short_header.cache_clear()
+        compact._HEADERS.clear()
         with pytest.raises(MalformedTokenError):
             ours(token, 4)  # the header's 700 digits are now too many
         assert jwt.peek_version(token) is None
     finally:
         sys.set_int_max_str_digits(previous)
-        jwt._parse_short_header.cache_clear()
+        compact._HEADERS.clear()
 
 
 @pytest.mark.parametrize(("version", "enc"), FORMATS, ids=FORMAT_IDS)
@@ -310,7 +311,7 @@ def test_any_crit_is_refused_before_a_key_is_used(crit: Any, monkeypatch: pytest
         raise AssertionError("a key was derived for a token that should be refused first")
 
     codec = TokenCodec("never-used-secret")
-    monkeypatch.setattr(jwt._Key, "make", no_keys)
+    monkeypatch.setattr(keys.Key, "make", no_keys)
     with pytest.raises(MalformedTokenError, match="crit"):
         codec.decode(token)
     assert jwt.peek_version(token) is None
@@ -393,20 +394,19 @@ def test_replicated_claims_in_the_header_must_match(
 
 def test_header_cache_is_bounded_and_keeps_serving_honest_headers(monkeypatch: pytest.MonkeyPatch) -> None:
     honest = jwt.encode({"sub": "1"}, SECRET)
-    jwt._parse_short_header.cache_clear()
+    compact._HEADERS.clear()
     for i in range(2000):  # attacker-chosen headers that parse fine
         assert jwt.peek_version(b64(json.dumps({"alg": "dir", "enc": "A256GCM", "n": i}).encode())) == 4
-    info = jwt._parse_short_header.cache_info()
-    assert info.currsize <= 128
-    assert info.maxsize == 128
+    assert len(compact._HEADERS) <= 128
+    assert compact._HEADERS.maxsize == 128
     parsed: list[str] = []
-    real = jwt._header_json
+    real = compact._header_json
 
     def counting(segment: str) -> dict[str, Any]:
         parsed.append(segment)
         return real(segment)
 
-    monkeypatch.setattr(jwt, "_header_json", counting)
+    monkeypatch.setattr(compact, "_header_json", counting)
     for _ in range(3):
         assert ours(honest, 4)["sub"] == "1"
     assert len(parsed) == 1  # evicted junk, cached the honest header again
@@ -428,7 +428,7 @@ def test_plan_memo_ignores_unknown_kids() -> None:
             codec.decode(token)
     assert len(codec._plans) <= 2
     assert codec.decode(honest)["sub"] == "1"
-    assert jwt._parse_header(honest.split(".")[0]) in codec._plans
+    assert codec._plans.get(compact.parse_header(honest.split(".")[0]).plan_key) is not None
 
 
 # ---------------------------------------------------------------- peek_version

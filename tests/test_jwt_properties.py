@@ -4,6 +4,7 @@ and agreement with joserfc."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 from typing import Any
 
@@ -83,12 +84,48 @@ tails = st.sampled_from(["..AAAAAAAAAAAAAAAA.AAAA.AAAAAAAAAAAAAAAAAAAAAA", "", "
 
 
 def _total(token: Any) -> None:
-    """decode ends in a JWTError (it never accepts junk here) and peek_version in 4, 5 or None."""
+    """decode ends in a JWTError (it never accepts junk here), peek_version in 4, 5 or None,
+    and read_header in a header or a JWTError."""
     with pytest.raises(jwt.JWTError):
         jwt.decode(token, "secret")
     with pytest.raises(jwt.JWTError):
         jwt.TokenCodec("secret", version=5).decode(token)
     assert jwt.peek_version(token) in (4, 5, None)
+    _read_header_is_total(token)
+
+
+def _read_header_is_total(token: Any) -> None:
+    """read_header returns a header or raises a JWTError, nothing else; when it returns, the
+    token can fail to decode only for its key or its claims."""
+    try:
+        header = jwt.read_header(token)
+    except jwt.JWTError:
+        return
+    assert isinstance(header, jwt.JoseHeader)
+    assert header.version == jwt.peek_version(token)
+    with contextlib.suppress(jwt.DecryptionError, jwt.InvalidClaimsError):
+        jwt.decode(token, "secret")  # anything else (a malformed token) would propagate
+
+
+@settings(max_examples=400)
+@given(st.text(max_size=400))
+def test_read_header_of_any_string_returns_or_raises_jwterror(text: str) -> None:
+    _read_header_is_total(text)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    version=versions,
+    position=st.integers(min_value=0),
+    replacement=st.sampled_from("AQgw_-9zZ.=+/ é"),
+)
+def test_read_header_of_mutated_tokens_returns_or_raises_jwterror(
+    version: int, position: int, replacement: str
+) -> None:
+    token = jwt.encode({"sub": "1"}, "secret", salt="" if version == 4 else "authjs.session-token", version=version)  # type: ignore[arg-type]
+    index = position % len(token)
+    _read_header_is_total(token[:index] + replacement + token[index + 1 :])
+    _read_header_is_total(token[:index] + token[index + 1 :])
 
 
 @settings(max_examples=300)
