@@ -126,3 +126,21 @@ async def test_a_hook_read_session_without_an_encode_hook_is_served_not_rewritte
     assert result.session is not None
     assert result.session["user"] == {"name": "Ada"}
     assert result.set_cookie == []  # its format is the hook's: the built-in codec must not overwrite it
+
+
+async def test_withauth_without_refresh_never_writes_a_session_even_with_hooks() -> None:
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    def encode(**_: Any) -> str:
+        raise AssertionError("refresh=False must not encode")
+
+    options = AuthOptions(decode=lambda **_: {"sub": "1"}, encode=encode)
+    sent = await run(WithAuth(app, options=options), http_scope("/", headers={"cookie": f"{V4}=opaque"}))
+    assert sent.status == 200
+    assert not [k for k, _ in sent.messages[0]["headers"] if k == b"set-cookie"]
+    refreshing = WithAuth(app, options=options, refresh=True)
+    sent = await run(refreshing, http_scope("/", headers={"cookie": f"{V4}=x"}))
+    assert sent.status == 200  # the failing hook is logged; the response goes out without a cookie
+    assert not [k for k, _ in sent.messages[0]["headers"] if k == b"set-cookie"]

@@ -144,7 +144,7 @@ class WithAuth:
             return
         outcome, found = await self._decide(scope, receive, send, matched)
         if outcome is _ALLOW:
-            if found is not None and scope["type"] == "http":
+            if self.refresh and found is not None and scope["type"] == "http":
                 send = self._refreshing(found, scope, send)
             await self.app(scope, receive, send)
         elif isinstance(outcome, Reply):
