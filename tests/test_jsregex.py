@@ -1,9 +1,11 @@
-"""asgi_withauth.jsregex.JsRegex: which patterns ``re`` may match, and the automaton for the rest.
+"""asgi_withauth._matcher.jsregex: the translation against JavaScript, which patterns ``re`` may
+match, and the automaton for the rest.
 
-The translation itself is compared with JavaScript in tests/test_matcher.py; here the
-automaton is compared with ``re`` on that translation (they must always agree), and the
-analysis is checked on patterns whose behaviour under backtracking is known. That every
-pattern runs in linear time is measured in tests/test_linear_time.py.
+The translation is compared with plain ``new RegExp`` through the bridge
+(interop/ops_matcher.mjs); the automaton is compared with ``re`` on that translation (they
+must always agree), and the analysis is checked on patterns whose behaviour under
+backtracking is known. That every pattern runs in linear time is measured in
+tests/test_linear_time.py.
 """
 
 from __future__ import annotations
@@ -14,8 +16,51 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from asgi_withauth import jsregex
-from asgi_withauth.jsregex import JsRegex, utf16
+from asgi_withauth._matcher.jsregex import JsRegex, translate, utf16
+from tests.nodebridge import NodeBridge
+
+# --- the JavaScript regex translation ------------------------------------------------------------
+
+
+def test_class_escapes_and_dot_match_javascript_on_every_code_unit(nextauth_bridge: NodeBridge) -> None:
+    units = [chr(c) for c in range(0x10000)]
+    patterns = ["^\\s$", "^\\S$", "^.$", "^\\w$", "^\\W$", "^\\d$", "^\\D$", "^[^]$", "^[\\s\\d]$", "^[^\\S]$"]
+    replies = nextauth_bridge.call("jsRegex", version=4, patterns=patterns, strings=units)
+    for pattern, want in zip(patterns, replies, strict=True):
+        compiled = re.compile(translate(pattern))
+        got = [compiled.search(u) is not None for u in units]
+        assert got == want, (pattern, [hex(i) for i, (a, b) in enumerate(zip(got, want, strict=True)) if a != b][:10])
+
+
+REGEX_PIECES = ["a", "b", "é", ".", "\\d", "\\s", "\\w", "\\W", "\\S", "\\D", "\\b", "\\B", "[a-c]", "[^a]",
+                "[\\s\\d-]", "(", ")", "(?:", "(?=", "(?!", "(?<=", "(?<!", "(?<n>", "|", "*", "+", "?", "{1,2}",
+                "{2}", "{1,}", "{,2}", "^", "$", "\\n", "[\\b]", "\\.", "\\/", "-", "/", "{", "}", "]", "[]", "[^]",
+                "\\u00e9", "\\x61", "\\cA", "\\0", "\\t", "\\v", "[a-]", "[-a]", "[\\d-z]", "[\\S]", "[^\\S\\d]",
+                "\\u2028", "\\ud83d", "😀", "[😀]", "\\-", "\\$", "*?", "+?", "[a\\]]", "[[]", "\\\\"]  # fmt: skip
+REGEX_SUBJECTS = ["", "a", "b", "ab", "ba", "aa", "abc", "é", "a\n", "\na", "a b", "a-b", "1", "a1", "/", "a/b", "{",
+                  "}", "]", "\b", "\r", "\u2028", "é\n", "aé", "a.b", ".", "abcabc", "\x00", " ", "a\u00a0", "\x01",
+                  "\x0b", "\u2029", "😀", "\ud83d", "a😀", "-", "$", "[", "\\", "\ufeff", "\x85", "_", "A"]  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(st.sampled_from(REGEX_PIECES), min_size=1, max_size=7).map("".join), min_size=20, max_size=40))
+def test_random_regexes_match_javascript(nextauth_bridge: NodeBridge, patterns: list[str]) -> None:
+    replies = nextauth_bridge.call("jsRegex", version=4, patterns=patterns, strings=REGEX_SUBJECTS)
+    for pattern, want in zip(patterns, replies, strict=True):
+        try:
+            compiled = re.compile(translate(utf16(pattern)))
+        except ValueError as exc:
+            refused = str(exc)
+        else:
+            assert isinstance(want, list), (pattern, want)
+            assert [compiled.search(utf16(s)) is not None for s in REGEX_SUBJECTS] == want, pattern
+            continue
+        # We may only refuse what JavaScript refuses, or what we document as untranslatable.
+        allowed = ("quantifier after the assertion", "fixed-width lookbehind", "{0,n}")
+        assert isinstance(want, dict) or any(a in refused for a in allowed), (pattern, refused)
+
+
+# --- the automaton against re, and the analysis ----------------------------------------------
 
 PIECES = ["a", "b", "é", ".", "\\d", "\\s", "\\w", "\\W", "\\b", "\\B", "[a-c]", "[^a]", "[\\s\\d-]", "(", ")",
           "(?:", "(?=", "(?!", "(?<=", "(?<!", "(?<n>", "|", "*", "+", "?", "{1,2}", "{2}", "{2,}", "{0}", "^", "$",
@@ -35,7 +80,7 @@ def test_the_automaton_agrees_with_re(pattern: str, search: bool) -> None:
         regex = JsRegex(pattern, search=search)
     except ValueError as exc:
         with pytest.raises(ValueError, match=re.escape(str(exc))):
-            jsregex.translate(pattern)  # refused for the translation's reasons only
+            translate(pattern)  # refused for the translation's reasons only
         return
     compiled = re.compile(regex.python)
     match = compiled.search if search else compiled.fullmatch
@@ -132,4 +177,4 @@ def test_counted_repetitions_too_large_for_the_automaton() -> None:
 def test_translation_errors_are_unchanged() -> None:
     with pytest.raises(ValueError, match="backreference"):
         JsRegex("(a)\\1")
-    assert JsRegex("[\\d-z]").python == jsregex.translate("[\\d-z]")
+    assert JsRegex("[\\d-z]").python == translate("[\\d-z]")

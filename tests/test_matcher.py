@@ -1,14 +1,13 @@
-"""Next.js middleware matchers: asgi_withauth.matcher against the real Next.js 15 code.
+"""Next.js middleware matchers: asgi_withauth._matcher against the real Next.js 15 code.
 
 The bridge ops (interop/ops_matcher.mjs) run Next's own getMiddlewareMatchers,
-getMiddlewareRouteMatcher (with matchHas) and tryToParsePath, path-to-regexp 6.3.0, and
-plain ``new RegExp``; every table here is compared with them.
+getMiddlewareRouteMatcher and tryToParsePath, and path-to-regexp 6.3.0; every table here is
+compared with them. has/missing conditions are in tests/test_matcher_facts.py, the
+JavaScript regex translation in tests/test_jsregex.py, MatcherSet in tests/test_matcher_set.py.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import re
 from typing import Any
 
@@ -16,9 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from asgi_withauth import jsregex
-from asgi_withauth import matcher as matcher_module
-from asgi_withauth.matcher import (
+from asgi_withauth._matcher import (
     MAX_PATH_LENGTH,
     Matcher,
     MatcherSet,
@@ -27,6 +24,9 @@ from asgi_withauth.matcher import (
     compile_source,
     next_regexp,
 )
+from asgi_withauth._matcher.jsregex import utf16
+from asgi_withauth._matcher.pattern import route
+from asgi_withauth._matcher.source import js_source
 from tests.nodebridge import NodeBridge, NodeBridgeError
 
 # --- tables ------------------------------------------------------------------------------------
@@ -422,11 +422,10 @@ def test_compile_source_matches_path_to_regexp(nextauth_bridge: NodeBridge) -> N
         if reply["npm"] is not None:  # path-to-regexp itself agrees with Next's wrapper when it works
             assert reply["npm"] == reply["next"], source
         assert reply["next"] is not None, (source, reply["nextError"])
-        route, _ = matcher_module._path_regexp(jsregex.utf16(source))
-        js = matcher_module._js_source(route).encode("utf-16-le", "surrogatepass").decode("utf-16-le")
+        js = js_source(route(utf16(source))).encode("utf-16-le", "surrogatepass").decode("utf-16-le")
         assert js == reply["next"], source
         pattern = compile_source(source)
-        assert [pattern.fullmatch(jsregex.utf16(p)) is not None for p in PTR_PATHS] == reply["matches"], source
+        assert [pattern.fullmatch(utf16(p)) is not None for p in PTR_PATHS] == reply["matches"], source
 
 
 def test_compile_source_rejects_what_next_rejects(nextauth_bridge: NodeBridge) -> None:
@@ -435,164 +434,6 @@ def test_compile_source_rejects_what_next_rejects(nextauth_bridge: NodeBridge) -
         assert reply["next"] is None, source
         with pytest.raises(ValueError, match="invalid path pattern"):
             compile_source(source)
-
-
-# --- has / missing -----------------------------------------------------------------------------
-
-CONDITIONS: list[dict[str, Any]] = [
-    {"has": [{"type": "header", "key": "x-flag"}]},
-    {"has": [{"type": "header", "key": "X-Flag", "value": "on"}]},
-    {"has": [{"type": "header", "key": "x-flag", "value": "on|off"}]},
-    {"has": [{"type": "header", "key": "x-flag", "value": "(?:on|off)"}]},
-    {"has": [{"type": "header", "key": "x-flag", "value": ""}]},
-    {"has": [{"type": "header", "key": "x-flag", "value": "on, .*"}]},
-    {"missing": [{"type": "header", "key": "x-flag"}]},
-    {"missing": [{"type": "header", "key": "x-flag", "value": "off"}]},
-    {"has": [{"type": "header", "key": "user-agent", "value": "bot.*"}]},
-    {"has": [{"type": "cookie", "key": "session"}]},
-    {"has": [{"type": "cookie", "key": "session", "value": "abc"}]},
-    {"has": [{"type": "cookie", "key": "session", "value": ".*"}]},
-    {"has": [{"type": "cookie", "key": "Session"}]},
-    {"missing": [{"type": "cookie", "key": "session"}]},
-    {"has": [{"type": "query", "key": "a"}]},
-    {"has": [{"type": "query", "key": "a", "value": "1"}]},
-    {"has": [{"type": "query", "key": "a", "value": "2"}]},
-    {"has": [{"type": "query", "key": "a", "value": ".*"}]},
-    {"has": [{"type": "query", "key": "a", "value": "."}]},
-    {"has": [{"type": "query", "key": "a", "value": ".{2}"}]},
-    {"has": [{"type": "query", "key": "a", "value": "é"}]},
-    {"has": [{"type": "query", "key": "a", "value": "\\s+"}]},
-    {"missing": [{"type": "query", "key": "a"}]},
-    {"has": [{"type": "host", "value": "example\\.com"}]},
-    {"has": [{"type": "host", "value": "(?<sub>[a-z]+)\\.example\\.com"}]},
-    {"has": [{"type": "host", "value": "\\["}]},
-    {"has": [{"type": "header", "key": "user-agent", "value": ".*bot.*"}]},  # the automaton from here on
-    {"has": [{"type": "query", "key": "a", "value": "(1|1)*"}]},
-    {"missing": [{"type": "cookie", "key": "session", "value": "(.*)(.*)c"}]},
-    {"has": [{"type": "header", "key": "x-flag", "value": "o.*|(?!x).*n"}]},
-    {
-        "has": [{"type": "header", "key": "x-flag"}, {"type": "query", "key": "a"}],
-        "missing": [{"type": "cookie", "key": "session"}],
-    },
-    {"has": [], "missing": []},
-]
-
-REQUESTS: list[dict[str, Any]] = [
-    {},
-    {"headers": [["x-flag", "on"]]},
-    {"headers": [["X-Flag", "ON"]]},
-    {"headers": [["x-flag", ""]]},
-    {"headers": [["x-flag", "off"]]},
-    {"headers": [["x-flag", "on"], ["x-flag", "off"]]},
-    {"headers": [["x-flag", "xon"]]},
-    {"headers": [["user-agent", "bot/1"], ["user-agent", "other"]]},
-    {"headers": [["cookie", "session=abc"]]},
-    {"headers": [["cookie", "session="]]},
-    {"headers": [["cookie", "session=a; session=abc"]]},
-    {"headers": [["cookie", "x=1"], ["cookie", "session=abc"]]},
-    {"headers": [["cookie", 'session="abc"']]},
-    {"headers": [["cookie", "session=%61bc"]]},
-    {"headers": [["cookie", "session=%zz"]]},
-    {"headers": [["cookie", "Session=abc"]]},
-    {"headers": [["cookie", " session = abc ;other"]]},
-    {"query": "a=1"},
-    {"query": "a="},
-    {"query": "a"},
-    {"query": "a=1&a=2"},
-    {"query": "a=2&a=1"},
-    {"query": "a=&a="},
-    {"query": "a=x+y"},
-    {"query": "a=%41"},
-    {"query": "a=%0a"},
-    {"query": "a=%C3%A9"},
-    {"query": "a=%F0%9F%98%80"},
-    {"query": "a=%20%09"},
-    {"query": "a=%zz"},
-    {"query": "a=%zz%C3%A9%C3&a%5B%5D=%C3%28"},
-    {"query": "a=1;a=2&%61=3"},
-    {"query": "a=%ED%A0%80&a==x=y"},
-    {"query": "b=1"},
-    {"query": "&&a=1&"},
-    {"headers": [["host", "example.com"]]},
-    {"headers": [["host", "Example.COM:8080"]]},
-    {"headers": [["host", "api.example.com"]]},
-    {"headers": [["host", "[::1]:3000"]]},
-    {"headers": [["host", ""]]},
-    {"headers": [["host", "example.com"], ["host", "evil.com"]]},
-    {"headers": [["x-flag", "on"], ["host", "example.com"]], "query": "a=1"},
-    {"headers": [["x-flag", "on"], ["cookie", "session=abc"]], "query": "a=1"},
-]
-
-
-def _scope(request: dict[str, Any], path: str = "/p") -> dict[str, Any]:
-    headers = [(n.lower().encode("latin-1"), v.encode("latin-1")) for n, v in request.get("headers", [])]
-    return {"type": "http", "path": path, "query_string": request.get("query", "").encode("latin-1"),
-            "headers": headers}  # fmt: skip
-
-
-@pytest.mark.parametrize("conditions", CONDITIONS, ids=lambda c: json.dumps(c)[:80])
-def test_conditions_match_next(nextauth_bridge: NodeBridge, conditions: dict[str, Any]) -> None:
-    spec = [{"source": "/p/:path*", **conditions}]
-    requests = [{**r, "path": path} for r in REQUESTS for path in ("/p", "/q")]
-    reply = _call(nextauth_bridge, "nextMatcher", matcher=spec, requests=requests)
-    m = Matcher(spec)
-    assert m.needs_facts is bool(conditions.get("has") or conditions.get("missing"))
-    for request, want in zip(requests, reply["requests"], strict=True):
-        assert isinstance(want, bool), want
-        assert m.match(request["path"], RequestFacts.from_scope(_scope(request))) is want, request
-
-
-def test_request_facts_match_node(nextauth_bridge: NodeBridge) -> None:
-    replies = _call(nextauth_bridge, "nextRequestFacts", requests=REQUESTS)
-    for request, node in zip(REQUESTS, replies, strict=True):
-        facts = RequestFacts.from_scope(_scope(request))
-        headers = {k: v[-1] if isinstance(v, list) else v for k, v in node["headers"].items()}
-        assert dict(facts.headers) == headers, request
-        assert dict(facts.cookies) == node["cookies"], request
-        query = {k: [v] if isinstance(v, str) else v for k, v in node["query"].items()}
-        assert {k: list(v) for k, v in facts.query.items()} == query, request
-        assert facts.host == (node["host"] or ""), request
-
-
-# --- the JavaScript regex translation ------------------------------------------------------------
-
-
-def test_class_escapes_and_dot_match_javascript_on_every_code_unit(nextauth_bridge: NodeBridge) -> None:
-    units = [chr(c) for c in range(0x10000)]
-    patterns = ["^\\s$", "^\\S$", "^.$", "^\\w$", "^\\W$", "^\\d$", "^\\D$", "^[^]$", "^[\\s\\d]$", "^[^\\S]$"]
-    replies = _call(nextauth_bridge, "jsRegex", patterns=patterns, strings=units)
-    for pattern, want in zip(patterns, replies, strict=True):
-        compiled = re.compile(jsregex.translate(pattern))
-        got = [compiled.search(u) is not None for u in units]
-        assert got == want, (pattern, [hex(i) for i, (a, b) in enumerate(zip(got, want, strict=True)) if a != b][:10])
-
-
-REGEX_PIECES = ["a", "b", "é", ".", "\\d", "\\s", "\\w", "\\W", "\\S", "\\D", "\\b", "\\B", "[a-c]", "[^a]",
-                "[\\s\\d-]", "(", ")", "(?:", "(?=", "(?!", "(?<=", "(?<!", "(?<n>", "|", "*", "+", "?", "{1,2}",
-                "{2}", "{1,}", "{,2}", "^", "$", "\\n", "[\\b]", "\\.", "\\/", "-", "/", "{", "}", "]", "[]", "[^]",
-                "\\u00e9", "\\x61", "\\cA", "\\0", "\\t", "\\v", "[a-]", "[-a]", "[\\d-z]", "[\\S]", "[^\\S\\d]",
-                "\\u2028", "\\ud83d", "😀", "[😀]", "\\-", "\\$", "*?", "+?", "[a\\]]", "[[]", "\\\\"]  # fmt: skip
-REGEX_SUBJECTS = ["", "a", "b", "ab", "ba", "aa", "abc", "é", "a\n", "\na", "a b", "a-b", "1", "a1", "/", "a/b", "{",
-                  "}", "]", "\b", "\r", "\u2028", "é\n", "aé", "a.b", ".", "abcabc", "\x00", " ", "a\u00a0", "\x01",
-                  "\x0b", "\u2029", "😀", "\ud83d", "a😀", "-", "$", "[", "\\", "\ufeff", "\x85", "_", "A"]  # fmt: skip
-
-
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.lists(st.sampled_from(REGEX_PIECES), min_size=1, max_size=7).map("".join), min_size=20, max_size=40))
-def test_random_regexes_match_javascript(nextauth_bridge: NodeBridge, patterns: list[str]) -> None:
-    replies = _call(nextauth_bridge, "jsRegex", patterns=patterns, strings=REGEX_SUBJECTS)
-    for pattern, want in zip(patterns, replies, strict=True):
-        try:
-            compiled = re.compile(jsregex.translate(jsregex.utf16(pattern)))
-        except ValueError as exc:
-            refused = str(exc)
-        else:
-            assert isinstance(want, list), (pattern, want)
-            assert [compiled.search(jsregex.utf16(s)) is not None for s in REGEX_SUBJECTS] == want, pattern
-            continue
-        # We may only refuse what JavaScript refuses, or what we document as untranslatable.
-        allowed = ("quantifier after the assertion", "fixed-width lookbehind", "{0,n}")
-        assert isinstance(want, dict) or any(a in refused for a in allowed), (pattern, refused)
 
 
 # --- hypothesis: generated paths against Next --------------------------------------------------
@@ -651,40 +492,11 @@ def test_unknown_facts_match_conservatively() -> None:
     assert m.match("/admin/x", RequestFacts(cookies={"preview": ""}))  # empty counts as absent, as in Next
 
 
-def test_query_facts_use_the_last_value_and_strings_are_accepted() -> None:
-    m = Matcher({"source": "/p", "has": [{"type": "query", "key": "a", "value": "2"}]})
-    assert m.match("/p", RequestFacts(query={"a": ["1", "2"]}))
-    assert not m.match("/p", RequestFacts(query={"a": ["2", "1"]}))
-    assert not m.match("/p", RequestFacts(query={"a": []}))
-    assert m.match("/p", RequestFacts(query={"a": "2"}))  # a str is one value, not characters
-
-
 def test_empty_matcher_list_matches_nothing() -> None:
     m = Matcher([])
     assert not m.match("/")
     assert not m.match("/anything")
     assert m.patterns == ()
-
-
-def test_request_facts_is_frozen() -> None:
-    facts = RequestFacts(host="example.com")
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        facts.host = "evil.com"  # type: ignore[misc]
-    assert RequestFacts().headers == {}
-
-
-def test_request_facts_from_scope_details() -> None:
-    facts = RequestFacts.from_scope(
-        {
-            "headers": [(b"Host", b"Example.com:80"), (b"x-a", b"1"), (b"X-A", b"2"), (b"cookie", b"a=1; b=%E9")],
-            "query_string": b"q=a+b&q=%C3%A9&r",
-        }
-    )
-    assert facts.headers == {"host": "Example.com:80", "x-a": "1, 2", "cookie": "a=1; b=%E9"}
-    assert facts.cookies == {"a": "1", "b": "%E9"}  # malformed UTF-8: left as is, like the cookie package
-    assert facts.query == {"q": ["a b", "é"], "r": [""]}
-    assert facts.host == "example.com"
-    assert RequestFacts.from_scope({"type": "http"}) == RequestFacts()
 
 
 @pytest.mark.parametrize(

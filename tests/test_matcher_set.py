@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from asgi_withauth.matcher import Matcher, MatcherSet, RequestFacts
+from asgi_withauth._matcher import Matcher, MatcherSet, RequestFacts
 
 SOURCES = [
     "/area1/:path*",
