@@ -35,6 +35,7 @@ __all__ = [
     "cookie_name_version",
     "decode_uri_component",
     "default_salt",
+    "group_session_cookies",
     "parse_cookie_header",
     "read_session_cookie",
     "serialize_cookie",
@@ -175,6 +176,18 @@ def _existing_chunk_names(name: str, existing: Iterable[str]) -> list[str]:
         if key == name or ((index := _chunk_index(key, prefix)) is not None and index < MAX_SESSION_CHUNKS):
             names[key] = None
     return list(names)
+
+
+def group_session_cookies(cookies: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    """``cookies`` grouped by the session cookie each could belong to: ``<name>`` and its chunks
+    ``<name>.<n>`` under ``<name>``, in header order. Reading every group with
+    :func:`read_session_cookie` is linear in the number of cookies (for a custom cookie name)."""
+    groups: dict[str, dict[str, str]] = {}
+    for key, value in cookies.items():
+        base = key.rpartition(".")[0]
+        name = base if base and _chunk_index(key, base + ".") is not None else key
+        groups.setdefault(name, {})[key] = value
+    return groups
 
 
 def session_cookie_names(cookies: Iterable[str], name: str) -> tuple[str, ...]:

@@ -28,7 +28,9 @@ from joserfc import jwe
 from joserfc.jwk import OctKey
 
 from asgi_withauth import cli, jwt
+from asgi_withauth.cli import output
 from asgi_withauth.cookies import chunk_session_cookie
+from tests.handmade_jwe import seal
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CASES: list[dict[str, Any]] = json.loads((FIXTURES / "nextauth_tokens.json").read_text())["cases"]
@@ -357,6 +359,15 @@ def test_custom_cookie_name_holding_a_jwe(run: Run) -> None:
     assert any("custom session cookie name" in note for note in result.json["notes"])
 
 
+def test_chunked_custom_cookie_name(run: Run) -> None:
+    token = mint({"sub": "u1", "blob": "x" * 9000}, version=5, salt="my-app.session")
+    chunks = chunk_session_cookie("my-app.session", token, version=5)
+    header = "; ".join(["theme=dark", *(f"{w.name}={w.value}" for w in chunks)])
+    result = run("inspect", header, "--json", env={"NEXTAUTH_SECRET": SECRET})
+    assert result.code == 0
+    assert (result.json["cookie"], result.json["chunks"]) == ("my-app.session", len(chunks))
+
+
 def test_cookie_header_without_a_session(run: Run) -> None:
     result = run("inspect", "Cookie: theme=dark; lang=en", env={"NEXTAUTH_SECRET": SECRET})
     assert result.code == 1
@@ -501,6 +512,31 @@ def test_payload_that_is_not_an_object(run: Run) -> None:
     bad = jwe.encrypt_compact({"alg": "dir", "enc": "A256GCM"}, b"[1, 2]", key, registry=registry)
     result = run("inspect", bad, "--json", env={"NEXTAUTH_SECRET": SECRET})
     assert (result.code, result.json["error"]["kind"], result.json["decrypted"]) == (1, "invalid_claims", True)
+
+
+def test_a_time_claim_that_is_not_a_number_is_invalid_claims(run: Run) -> None:
+    bad = seal({"alg": "dir", "enc": "A256GCM"}, b'{"sub":"u1","exp":"tomorrow"}', secret=SECRET)
+    result = run("inspect", bad, "--json", env={"NEXTAUTH_SECRET": SECRET})
+    assert (result.code, result.json["error"]["kind"], result.json["decrypted"]) == (1, "invalid_claims", True)
+    assert "'exp' is not a finite number" in result.json["error"]["message"]
+    assert result.json["claims"] is None
+
+
+@pytest.mark.parametrize("max_age", [3600, -3600])
+def test_inspect_decrypts_and_judges_times_with_the_library(
+    run: Run, monkeypatch: pytest.MonkeyPatch, max_age: int
+) -> None:
+    """inspect reads the header with read_header, decrypts with TokenCodec.decrypt and judges the
+    times with check_claims: never decode (with a made-up secret or a leeway to skip the times)."""
+
+    def never(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("inspect decoded a token instead of decrypting it")
+
+    monkeypatch.setattr(jwt, "decode", never)
+    monkeypatch.setattr(jwt.TokenCodec, "decode", never)
+    result = run("inspect", mint(max_age=max_age), "--json", env={"NEXTAUTH_SECRET": SECRET})
+    assert result.code == (0 if max_age > 0 else 1)
+    assert result.json["claims"]["sub"] == "u1"
 
 
 # ================================================================= inspect: input and output
@@ -817,13 +853,13 @@ def test_keyboard_interrupt_is_exit_130(run: Run, monkeypatch: pytest.MonkeyPatc
     ],
 )
 def test_relative_times(claim: str, delta: float, phrase: str) -> None:
-    assert cli.relative(claim, delta) == phrase
+    assert output.relative(claim, delta) == phrase
 
 
 def test_utc_times() -> None:
-    assert cli.utc_text(0) == "1970-01-01T00:00:00Z"
-    assert cli.utc_text(1e300) is None
-    assert cli.human_utc("1970-01-01T00:00:00Z") == "1970-01-01 00:00:00 UTC"
+    assert output.utc_text(0) == "1970-01-01T00:00:00Z"
+    assert output.utc_text(1e300) is None
+    assert output.human_utc("1970-01-01T00:00:00Z") == "1970-01-01 00:00:00 UTC"
 
 
 def test_secret_refs_never_show_their_value() -> None:
