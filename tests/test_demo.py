@@ -15,6 +15,8 @@ from websockets.sync.client import connect
 
 from asgi_withauth import demo, jwt
 from asgi_withauth.cookies import CHUNK_SIZES
+from asgi_withauth.demo import app as demo_app
+from asgi_withauth.demo import pages as demo_pages
 from tests.asgi import http_scope, run_following
 from tests.servers import running
 
@@ -324,6 +326,13 @@ async def test_dashboard_shows_the_session() -> None:
     assert "&quot;name&quot;: &quot;Grace&quot;" in response.text
     assert "&quot;expires&quot;" in response.text
     assert len(set_cookies(response)) == 1  # the handler's refreshed cookie; the middleware does not add a second
+
+
+def test_the_demo_package_face() -> None:
+    assert demo.build_app is demo_app.build_app
+    assert demo.serve is demo_app.serve
+    assert set(demo.__all__) >= {"DemoDependencyError", "build_app", "safe_callback_url", "serve"}
+    assert "&lt;b&gt;" in demo_pages.home(user={"name": "<b>"}, cookie_name=COOKIE, origin="http://x")
 
 
 def test_safe_callback_url() -> None:

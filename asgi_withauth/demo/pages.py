@@ -1,7 +1,7 @@
 """HTML for the demo app (``asgi_withauth.demo``): plain server-rendered pages.
 
 Every value that comes from a user or a token goes through :func:`html.escape` here;
-the routes in ``demo.py`` pass raw values.
+the routes in ``app.py`` pass raw values.
 """
 
 from __future__ import annotations

@@ -1,19 +1,7 @@
-"""The demo behind ``asgi-withauth demo``: every part of the library in one small Starlette app.
+"""The demo app: Starlette routes behind ``WithAuth`` (what :mod:`asgi_withauth.demo` describes).
 
-In production a Next.js app with next-auth signs users in and writes the
-``next-auth.session-token`` cookie; a Python back end only reads it. Here ``/login`` stands
-in for that front end: it mints the same cookie (``jwt.encode`` with the shared secret,
-written with next-auth's attributes and chunking). The rest is how a real back end looks::
-
-    path                  who may enter         everyone else gets
-    /, /login, /logout    everyone              (not matched: nothing is decoded)
-    /dashboard, /chat     a valid session       307 to /login?callbackUrl=<the path>
-    /ws (websocket)       a valid session       403 before the handshake
-    /admin/:path*         role == "admin"       no session: 307 to /login; other users: a 403 page
-    /api/admin/:path*     role == "admin"       401 / 403 JSON
-    /api/:path*           a valid session       401 JSON
-
-Run it with ``asgi-withauth demo``, or ``serve(host="127.0.0.1", port=8000, secret=...)``.
+Built from the package's public face (``WithAuth``, ``Rule``, ``get_token``,
+``load_server_session``, ``jwt``, ``cookies``), as an application would be.
 """
 
 from __future__ import annotations
@@ -32,15 +20,12 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
-from . import _demo_pages as pages
-from . import jwt
-from ._middleware import Rule, WithAuth
-from ._server_session import load_server_session
-from ._token import get_token
-from .cookies import chunk_session_cookie, clear_session_cookie, serialize_cookie, session_cookie_name
-from .errors import DemoDependencyError
+from .. import Rule, WithAuth, get_token, jwt, load_server_session
+from ..cookies import chunk_session_cookie, clear_session_cookie, serialize_cookie, session_cookie_name
+from ..errors import DemoDependencyError
+from . import pages
 
-__all__ = ["DemoDependencyError", "build_app", "safe_callback_url", "serve"]
+__all__ = ["build_app", "cleared_session_cookies", "safe_callback_url", "serve", "session_cookies"]
 
 SESSION_COOKIE: Final = session_cookie_name(version=4, secure=False)  # "next-auth.session-token"
 """The demo runs on plain http on a loopback address, so next-auth would use the unprefixed
