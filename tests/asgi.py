@@ -1,10 +1,20 @@
-"""A tiny in-process ASGI client: build a scope, run an app, collect what it sent."""
+"""A tiny in-process ASGI client: build a scope, run an app, collect what it sent.
+
+One place builds the test tree's scopes and Cookie headers: :func:`http_scope` (also for
+websockets), :func:`websocket_scope`, :func:`lifespan_scope` and :func:`cookie_header`.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
+
+Headers = Mapping[str, str] | Iterable[tuple[str, str]]
+"""Header names and values, in order (repeats kept when given as pairs)."""
+Cookies = Mapping[str, str] | Iterable[tuple[str, str]]
+"""Cookie names and values, in order (repeats kept when given as pairs)."""
 
 
 @dataclass
@@ -27,27 +37,42 @@ class Sent:
         return b"".join(m.get("body", b"") for m in self.messages[1:])
 
 
+def cookie_header(cookies: Cookies) -> str:
+    """A ``Cookie`` header's value, as a browser writes it: ``a=1; b=2`` (values as given)."""
+    pairs = cookies.items() if isinstance(cookies, Mapping) else cookies
+    return "; ".join(f"{name}={value}" for name, value in pairs)
+
+
 def http_scope(
     url: str = "http://testserver/",
     *,
     method: str = "GET",
-    headers: dict[str, str] | list[tuple[str, str]] | None = None,
+    headers: Headers | None = None,
+    cookies: Cookies | None = None,
     root_path: str = "",
     kind: str = "http",
     raw_path: bytes | None = None,
+    path: str | None = None,
     extensions: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A scope as uvicorn builds it: ``path`` percent-decoded, ``raw_path`` as sent."""
-    parts = urlsplit(url)
+    """A scope as uvicorn builds it: ``path`` percent-decoded, ``raw_path`` as sent.
+
+    ``url`` may be a path alone (``"/x?y=1"``: host ``testserver``, plain http). ``raw_path``
+    replaces the URL's path; ``path`` sets the decoded path apart from it (servers that
+    disagree with themselves). The ``Host`` header comes first, then ``headers``, then one
+    ``Cookie`` header made of ``cookies``."""
+    parts = urlsplit(url if "://" in url else "http://testserver" + url)
     raw = raw_path if raw_path is not None else (parts.path or "/").encode()
-    pairs = list(headers.items()) if isinstance(headers, dict) else list(headers or [])
+    pairs = list(headers.items()) if isinstance(headers, Mapping) else list(headers or [])
+    if cookies is not None:
+        pairs.append(("cookie", cookie_header(cookies)))
     return {
         "type": kind,
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
         "method": method,
         "scheme": parts.scheme,
-        "path": unquote(raw.decode("latin-1")),
+        "path": unquote(raw.decode("latin-1")) if path is None else path,
         "raw_path": raw,
         "root_path": root_path,
         "query_string": parts.query.encode(),
@@ -56,6 +81,23 @@ def http_scope(
         "client": ("127.0.0.1", 50000),
         "extensions": extensions or {},
     }
+
+
+def websocket_scope(
+    url: str = "ws://testserver/", *, headers: Headers | None = None, cookies: Cookies | None = None
+) -> dict[str, Any]:
+    """A websocket handshake's scope (``ws://`` or ``wss://``), no subprotocols asked for."""
+    scope = http_scope(url, headers=headers, cookies=cookies, kind="websocket")
+    del scope["method"]
+    host, port = scope["server"]
+    scope["server"] = (host, port or (443 if scope["scheme"] == "wss" else 80))
+    scope["asgi"] = {"version": "3.0", "spec_version": "2.3"}
+    return {**scope, "subprotocols": [], "state": {}}
+
+
+def lifespan_scope() -> dict[str, Any]:
+    """The scope of a server's lifespan exchange (startup, then shutdown)."""
+    return {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": {}}
 
 
 async def run_following(app: Any, scope: dict[str, Any], *, limit: int = 2) -> tuple[Sent, Sent]:

@@ -16,6 +16,7 @@ import pytest
 
 from asgi_withauth import get_token, jwt
 from asgi_withauth.cookies import chunk_session_cookie, clear_session_cookie
+from tests.asgi import http_scope
 from tests.handmade_jwe import KID, seal
 from tests.nodebridge import NodeBridge, NodeBridgeError
 from tests.reference import reference_decode
@@ -30,14 +31,6 @@ EXPECTED_ERRORS = {
 }
 CLAIMS = {"name": "Ada Lovelace", "email": "ada@example.com", "picture": "https://example.com/a.png", "sub": "u1"}
 UNICODE = {"name": "Zoë 🦊 \u2028", "nested": {"list": [1, 2.5, None, True, {"k": "v"}]}, "empty": {}}
-
-
-def http_scope(cookies: dict[str, str] | list[tuple[str, str]] | None = None, **headers: str) -> dict[str, Any]:
-    pairs = list(cookies.items()) if isinstance(cookies, dict) else list(cookies or [])
-    raw = [(k.lower().encode(), v.encode("latin-1")) for k, v in headers.items()]
-    if pairs:
-        raw.append((b"cookie", "; ".join(f"{n}={v}" for n, v in pairs).encode("latin-1")))
-    return {"type": "http", "scheme": "http", "path": "/", "headers": raw, "query_string": b""}
 
 
 def case_token(case: dict[str, Any]) -> str:
@@ -70,8 +63,7 @@ def test_fixture_tokens_decode_as_next_auth_says(case: dict[str, Any]) -> None:
 async def test_fixture_cookies_read_by_get_token(case: dict[str, Any]) -> None:
     cookies = case.get("cookies") or {case["cookie_name"]: case["token"]}
     secure = case["cookie_name"].startswith("__Secure-")
-    scope = http_scope(dict(reversed(list(cookies.items()))))
-    scope["scheme"] = "https" if secure else "http"
+    scope = http_scope(f"{'https' if secure else 'http'}://testserver/", cookies=dict(reversed(list(cookies.items()))))
     salt = case["salt"] if case["salt"] not in ("", case["cookie_name"]) else None
     token = await get_token(scope, secret=case["decode_secret"], salt=salt, version=case["version"])
     assert token == case["claims"]
@@ -168,7 +160,7 @@ async def test_their_chunked_cookies_are_read_by_our_get_token(nextauth_bridge: 
     chunks = nextauth_bridge.call("chunk", version=version, name=name, value=token)
     assert len(chunks) >= 3
     cookies = {c["name"]: c["value"] for c in chunks}
-    ours = await get_token(http_scope(cookies), secret="live-secret")
+    ours = await get_token(http_scope(cookies=cookies), secret="live-secret")
     theirs = nextauth_bridge.call("getToken", version=version, cookies=cookies, headers={}, secret="live-secret")
     assert ours == theirs
     assert ours is not None
@@ -201,7 +193,8 @@ async def test_get_token_agrees_with_next_auth(
     jar = {k.format(n=name): v for k, v in cookies(token).items()}
     hdrs = {k: v.format(t=token, pct=token.replace(".", "%2E")) for k, v in headers.items()}
     theirs = nextauth_bridge.call("getToken", version=version, cookies=jar, headers=hdrs, secret="live-secret")
-    ours = await get_token(http_scope(jar, **hdrs), secret="live-secret", version=4 if version == 4 else 5)
+    scope = http_scope(headers=hdrs, cookies=jar or None)  # no Cookie header at all for an empty jar
+    ours = await get_token(scope, secret="live-secret", version=4 if version == 4 else 5)
     assert ours == theirs, label
 
 

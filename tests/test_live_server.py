@@ -16,6 +16,7 @@ from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
 from asgi_withauth import Rule, WithAuth, jwt
+from tests.asgi import cookie_header
 from tests.servers import running
 
 SECRET = "live-server-secret"
@@ -45,7 +46,7 @@ def server(request: pytest.FixtureRequest) -> Iterator[str]:
 
 
 def session_cookie(sub: str = "live-user") -> str:
-    return f"next-auth.session-token={jwt.encode({'sub': sub}, SECRET)}"
+    return cookie_header({"next-auth.session-token": jwt.encode({"sub": sub}, SECRET)})
 
 
 def test_redirect_then_allowed(server: str) -> None:

@@ -29,6 +29,7 @@ import pytest
 
 from asgi_withauth import jwt
 from tests import servers
+from tests.asgi import cookie_header
 from tests.matrix import PROTECTED, PUBLIC, ROOT_PATH, SECRET
 from tests.matrix.targets import HTTP_PATHS, SOCKET_PATHS, Probe, anonymous_http_probes, anonymous_socket_probes
 from tests.matrix.wire import Address, Reply, exchange
@@ -38,7 +39,7 @@ from tests.servers import free_port as real_free_port
 FRAMEWORKS = ("starlette", "fastapi", "litestar", "django", "quart")
 SERVERS = tuple(SERVER_COMMANDS)
 ROOTS = ("", ROOT_PATH)
-SESSION = ("Cookie", f"next-auth.session-token={jwt.encode({'sub': '42', 'name': 'Ada'}, SECRET)}")
+SESSION = ("Cookie", cookie_header({"next-auth.session-token": jwt.encode({"sub": "42", "name": "Ada"}, SECRET)}))
 SWEEP_TIMEOUT = 240.0
 """Seconds a test waits for its sweep (the whole matrix takes far less)."""
 

@@ -25,13 +25,13 @@ from tests.asgi import http_scope, run_following
 STRICT = PathPolicy()
 
 
-def scope(path: str, raw: bytes | None = b"", root: str = "", query: bytes = b"") -> dict[str, Any]:
-    """A scope as a server builds it: ``path`` is ``raw`` percent-decoded unless given apart."""
-    raw_path = path.encode() if raw == b"" else raw
-    return {"type": "http", "path": path, "raw_path": raw_path, "root_path": root, "query_string": query}
+def scope(path: str, raw: bytes | None = None, root: str = "") -> dict[str, Any]:
+    """A scope whose ``path`` is given apart from ``raw`` (default: ``path`` encoded)."""
+    return http_scope(raw_path=path.encode() if raw is None else raw, path=path, root_path=root)
 
 
 def from_raw(raw: str, root: str = "") -> dict[str, Any]:
+    """A scope as a server builds it for the request target ``raw``: ``path`` is it percent-decoded."""
     return scope(unquote(raw), raw.encode(), root)
 
 
@@ -254,17 +254,17 @@ async def test_no_respelling_of_a_protected_path_reaches_the_app(raw: str) -> No
 
     app = WithAuth(inner, secret=SECRET, matcher="/admin/:path*", authorized=authorized)
     try:
-        request = http_scope("http://app.test/", raw_path=raw.encode())
-        request["path"] = unquote(raw, errors="strict")
+        path = unquote(raw, errors="strict")
     except UnicodeDecodeError:
         return
+    request = http_scope("http://app.test/", raw_path=raw.encode(), path=path)
     _, final = await run_following(app, request)
     assert final.status in (307, 400) or not reached[0].lower().startswith("/admin")
-    signed_in = {**request, "headers": [*request["headers"], (b"cookie", _cookie())]}
+    signed_in = http_scope("http://app.test/", raw_path=raw.encode(), path=path, cookies=_session())
     await run_following(app, signed_in)
     for path in seen:  # the callback only ever sees canonical paths
         assert canonical_route({"path": path, "raw_path": quote(path).encode(), "root_path": ""}, STRICT) == path
 
 
-def _cookie() -> bytes:
-    return b"next-auth.session-token=" + jwt.encode({"sub": "1"}, SECRET).encode()
+def _session() -> dict[str, str]:
+    return {"next-auth.session-token": jwt.encode({"sub": "1"}, SECRET)}

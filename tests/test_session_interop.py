@@ -32,9 +32,9 @@ from typing import Any
 
 import pytest
 
-from asgi_withauth import MissingSecretError, jwt
+from asgi_withauth import MissingSecretError, ServerSession, jwt, load_server_session
 from asgi_withauth.jwt import Version
-from asgi_withauth import ServerSession, load_server_session
+from tests.asgi import cookie_header, http_scope
 from tests.nodebridge import NodeBridge, NodeBridgeError
 
 pytestmark = pytest.mark.anyio
@@ -196,26 +196,10 @@ def chunked(bridge: NodeBridge, version: Version, cookie_name: str, token: str) 
     return [(c["name"], c["value"]) for c in bridge.call("chunk", version=version, name=cookie_name, value=token)]
 
 
-def cookie_header(pairs: list[tuple[str, str]]) -> str:
-    return "; ".join(f"{n}={v}" for n, v in pairs)
-
-
 def scope_for(cookie: str, *, secure: bool = False) -> dict[str, Any]:
-    headers = [(b"host", b"localhost:3000")]
-    if cookie:
-        headers.append((b"cookie", cookie.encode("latin-1")))
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "https" if secure else "http",
-        "path": "/api/me",
-        "raw_path": b"/api/me",
-        "root_path": "",
-        "query_string": b"",
-        "headers": headers,
-    }
+    """A request to the Next.js app's origin carrying the Cookie header ``cookie`` (if any)."""
+    url = f"{'https' if secure else 'http'}://localhost:3000/api/me"
+    return http_scope(url, headers={"cookie": cookie} if cookie else None)
 
 
 @dataclass(frozen=True)

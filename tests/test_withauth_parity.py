@@ -12,13 +12,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 
 from asgi_withauth import WithAuth, jwt
 from asgi_withauth.paths import under
-from tests.asgi import run, run_following
+from tests.asgi import cookie_header, http_scope, run, run_following
 
 pytestmark = pytest.mark.anyio
 
@@ -82,37 +82,20 @@ DIFFERENCES: dict[str, str] = {
 
 def _request_scope(case: dict[str, Any]) -> dict[str, Any]:
     request = case["request"]
-    url = urlsplit(request["url"])
-    raw_path = url.path or "/"
+    raw_path = urlsplit(request["url"]).path or "/"
     base = request.get("basePath") or ""
-    headers: list[tuple[bytes, bytes]] = [(b"host", url.netloc.encode())]
-    headers += [(k.lower().encode(), v.encode()) for k, v in request["headers"].items() if v]
-    cookies: list[str] = []
+    headers = [(name, value) for name, value in request["headers"].items() if value]
+    cookies: list[tuple[str, str]] = []
     for name, label in request["cookies"]:
         value = TABLE["tokens"][label]
-        if name is None:
-            cookies += [f"{n}={v}" for n, v in value]
-        else:
-            cookies.append(f"{name}={value}")
+        cookies += [(n, v) for n, v in value] if name is None else [(name, value)]
     if cookies:
-        headers.append((b"cookie", "; ".join(cookies).encode()))
+        headers.append(("cookie", cookie_header(cookies)))
     if request.get("authorization"):
         scheme, label = request["authorization"]
-        headers.append((b"authorization", f"{scheme} {TABLE['tokens'][label]}".encode()))
+        headers.append(("authorization", f"{scheme} {TABLE['tokens'][label]}"))
     root = base if base and under(raw_path, base) else ""
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": request["method"],
-        "scheme": url.scheme,
-        "path": unquote(raw_path),
-        "raw_path": raw_path.encode(),
-        "root_path": root,
-        "query_string": url.query.encode(),
-        "headers": headers,
-        "server": (url.hostname, url.port),
-    }
+    return http_scope(request["url"], method=request["method"], headers=headers, root_path=root)
 
 
 async def _run(app: WithAuth, scope: dict[str, Any]) -> dict[str, Any]:
