@@ -1,10 +1,11 @@
-"""Starlette authentication and FastAPI dependencies, in real apps driven over ASGI."""
+"""Starlette authentication and FastAPI dependencies, in real apps driven over ASGI.
+
+(The Starlette and FastAPI recipes behind WithAuth are in tests/test_recipes.py with the others.)"""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-import httpx2
 import pytest
 from fastapi import Depends, FastAPI, Response
 from starlette.applications import Starlette
@@ -15,23 +16,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from asgi_withauth import Rule, WithAuth, jwt
+from asgi_withauth import Rule, WithAuth
 from asgi_withauth.fastapi import NextAuth
 from asgi_withauth.starlette_auth import NextAuthBackend
+from tests.asgi import cookie_header
+from tests.recipes import SECRET
+from tests.recipes._harness import COOKIE, client, session_cookie
 
 pytestmark = pytest.mark.anyio
 
-SECRET = "integration-secret"
 ADMIN = {"sub": "1", "name": "Ada", "email": "ada@example.com", "roles": ["admin"]}
 USER = {"sub": "2", "name": "Bob", "roles": []}
-
-
-def session(claims: dict[str, Any]) -> dict[str, str]:
-    return {"cookie": f"next-auth.session-token={jwt.encode(claims, SECRET)}"}
-
-
-def client(app: Any) -> httpx2.AsyncClient:
-    return httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url="http://testserver")
 
 
 # ----------------------------------------------------------------------------- Starlette
@@ -59,10 +54,10 @@ def starlette_app(*, with_auth: bool) -> Starlette:
 @pytest.mark.parametrize("with_auth", [True, False])
 async def test_starlette_user_auth_and_requires(with_auth: bool) -> None:
     async with client(starlette_app(with_auth=with_auth)) as http:
-        admin = await http.get("/admin", headers=session(ADMIN))
+        admin = await http.get("/admin", headers=session_cookie(ADMIN))
         assert admin.json() == {"user": "Ada", "scopes": ["authenticated", "admin"]}
-        assert (await http.get("/admin", headers=session(USER))).status_code == 403
-        assert (await http.get("/profile", headers=session(USER))).json() == {"id": "2", "signed_in": True}
+        assert (await http.get("/admin", headers=session_cookie(USER))).status_code == 403
+        assert (await http.get("/profile", headers=session_cookie(USER))).json() == {"id": "2", "signed_in": True}
         assert (await http.get("/profile")).status_code == 403
         if with_auth:
             assert (await http.get("/admin")).status_code == 307  # WithAuth redirects first
@@ -70,7 +65,7 @@ async def test_starlette_user_auth_and_requires(with_auth: bool) -> None:
 
 async def test_backend_reuses_the_token_withauth_decoded(decodes: list[str]) -> None:
     async with client(starlette_app(with_auth=True)) as http:
-        assert (await http.get("/admin", headers=session(ADMIN))).status_code == 200
+        assert (await http.get("/admin", headers=session_cookie(ADMIN))).status_code == 200
     assert len(decodes) == 1
 
 
@@ -113,14 +108,14 @@ def fastapi_app(*, with_auth: bool) -> Any:
 async def test_fastapi_dependencies(with_auth: bool) -> None:
     async with client(fastapi_app(with_auth=with_auth)) as http:
         assert (await http.get("/token")).json() == {"token": None}
-        assert (await http.get("/token", headers=session(USER))).json() == {"token": "2"}
+        assert (await http.get("/token", headers=session_cookie(USER))).json() == {"token": "2"}
         anonymous = await http.get("/me")
         assert anonymous.status_code == 401
         assert anonymous.headers["www-authenticate"] == "Bearer"
-        assert (await http.get("/me", headers=session(USER))).json() == {"sub": "2"}
-        assert (await http.get("/admin", headers=session(USER))).status_code == 403
-        assert (await http.get("/admin", headers=session(ADMIN))).json() == {"admin": "1"}
-        current = await http.get("/session", headers=session(ADMIN))
+        assert (await http.get("/me", headers=session_cookie(USER))).json() == {"sub": "2"}
+        assert (await http.get("/admin", headers=session_cookie(USER))).status_code == 403
+        assert (await http.get("/admin", headers=session_cookie(ADMIN))).json() == {"admin": "1"}
+        current = await http.get("/session", headers=session_cookie(ADMIN))
         assert current.json()["user"] == {"name": "Ada", "email": "ada@example.com"}  # no picture claim: no image
         refreshed = current.headers.get_list("set-cookie")
         assert len(refreshed) == 1
@@ -129,7 +124,7 @@ async def test_fastapi_dependencies(with_auth: bool) -> None:
 
 async def test_fastapi_reuses_withauth_token(decodes: list[str]) -> None:
     async with client(fastapi_app(with_auth=True)) as http:
-        assert (await http.get("/admin", headers=session(ADMIN))).status_code == 200
+        assert (await http.get("/admin", headers=session_cookie(ADMIN))).status_code == 200
     assert len(decodes) == 1
 
 
@@ -140,7 +135,7 @@ HOSTILE = "W1tb" * 334 + "..AAAAAAAAAAAAAAAA.AAAA.AAAAAAAAAAAAAAAAAAAAAA"  # a h
 
 async def test_a_hostile_cookie_is_no_session_in_every_integration() -> None:
     """Once a RecursionError escaped: a 500 from the FastAPI dependencies and the Starlette backend."""
-    hostile = {"cookie": f"next-auth.session-token={HOSTILE}"}
+    hostile = {"cookie": cookie_header({COOKIE: HOSTILE})}
     async with client(fastapi_app(with_auth=False)) as http:
         assert (await http.get("/token", headers=hostile)).json() == {"token": None}
         assert (await http.get("/me", headers=hostile)).status_code == 401

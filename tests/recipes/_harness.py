@@ -1,5 +1,6 @@
-"""Test plumbing shared by tests/test_recipe_*.py (not part of the recipes): an httpx2 client,
-session cookies, and the two ASGI exchanges httpx2 does not drive, lifespan and websockets."""
+"""Test plumbing shared by tests/test_recipes.py and tests/test_integrations.py (not part of the
+recipes): an httpx2 client, session cookies, and the two ASGI exchanges httpx2 does not drive,
+lifespan and websockets."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import anyio
 import httpx2
 
 from asgi_withauth import jwt
+from tests.asgi import cookie_header, lifespan_scope, websocket_scope
 from tests.recipes import SECRET
 
 ADA: Final = {"sub": "42", "name": "Ada", "email": "ada@example.com", "picture": "https://example.com/ada.png"}
@@ -26,7 +28,7 @@ ISO_MS: Final = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 
 def session_cookie(claims: Mapping[str, Any] = ADA, *, max_age: int = THIRTY_DAYS) -> dict[str, str]:
     """A ``Cookie`` header with next-auth's session cookie for ``claims``."""
-    return {"cookie": f"{COOKIE}={jwt.encode(claims, SECRET, max_age=max_age)}"}
+    return {"cookie": cookie_header({COOKIE: jwt.encode(claims, SECRET, max_age=max_age)})}
 
 
 def callback_url(location: str) -> str:
@@ -65,8 +67,7 @@ async def lifespan(app: Any) -> list[dict[str, Any]]:
     async def send(message: Any) -> None:
         sent.append(dict(message))
 
-    scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": {}}
-    await app(scope, receive, send)
+    await app(lifespan_scope(), receive, send)
     return sent
 
 
@@ -93,22 +94,7 @@ async def websocket(app: Any, path: str, headers: Mapping[str, str] | None = Non
         if message["type"] in ("websocket.close", "websocket.http.response.body"):
             done.set()
 
-    scope = {
-        "type": "websocket",
-        "asgi": {"version": "3.0", "spec_version": "2.3"},
-        "http_version": "1.1",
-        "scheme": "ws",
-        "server": ("testserver", 80),
-        "client": ("127.0.0.1", 50000),
-        "root_path": "",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "headers": [(b"host", b"testserver"), *((k.encode(), v.encode()) for k, v in (headers or {}).items())],
-        "subprotocols": [],
-        "extensions": {},
-        "state": {},
-    }
+    scope = websocket_scope(f"ws://testserver{path}", headers=headers)
     with anyio.fail_after(5):
         await app(scope, receive, send)
     return sent
