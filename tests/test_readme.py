@@ -39,11 +39,7 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 SECRET = "readme-test-secret"
 NOT_RUN = re.compile(r"<!--\s*not-run:\s*(.+?)\s*-->")
 
-NEEDS_README_EDIT: dict[str, str] = {
-    "withauth-1": "WithAuth(app, ...) with no app defined in the block",
-    "withauth-2": "uses WithAuth, imported by the section's first block, which fails",
-    "the-demo-asgi-withauth-demo-1": "an excerpt of the demo: Middleware, WithAuth, secret, admins_only undefined",
-}
+NEEDS_README_EDIT: dict[str, str] = {}
 """Blocks that do not run as written yet, by test id: each is an ``xfail(strict=True)`` until
 README.md gets the edit that makes it run (then the test passes, and its entry must go)."""
 
