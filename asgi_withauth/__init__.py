@@ -2,11 +2,11 @@
 
 from ._matcher import Matcher, RequestFacts
 from ._middleware import Rule, WithAuth
+from ._request.paths import PathPolicy
 from ._server_session import get_server_session, load_server_session
 from ._token import get_token, nextauth_token
 from .errors import ConfigurationError, JWTError, MissingSecretError, WithAuthError
 from .options import AuthOptions
-from .paths import PathPolicy
 from .sessions import ServerSession, SessionStrategy, TokenReader
 
 __all__ = [

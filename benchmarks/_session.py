@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 from asgi_withauth import jwt
-from asgi_withauth.cookies import session_cookie_name
+from asgi_withauth._request.cookies import session_cookie_name
 
 SECRET: Final = "benchmark-secret-0123456789abcdef0123456789abcdef"
 

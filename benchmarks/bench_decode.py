@@ -30,6 +30,7 @@ modified copy of one module) is accepted too.
 from __future__ import annotations
 
 import argparse
+import importlib
 import itertools
 import json
 import os
@@ -42,7 +43,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
-from types import SimpleNamespace
+from types import ModuleType, SimpleNamespace
 from typing import Any, Final
 
 from _candidate import Candidate, CandidateError, load
@@ -53,7 +54,7 @@ from _session import SECRET, USER_CLAIMS
 from _stats import gc_off, interleaved_rounds, median, per_round_ratios, quartiles
 
 from asgi_withauth import jwt
-from asgi_withauth.cookies import chunk_session_cookie, read_session_cookie, session_cookie_name
+from asgi_withauth._request.cookies import chunk_session_cookie, read_session_cookie, session_cookie_name
 
 TARGET_RATIO: Final = 1.5
 """The issue's goal: ours within this factor of the floor, at every size."""
@@ -164,8 +165,19 @@ def candidate_api(candidate: Candidate) -> tuple[Any, Callable[[Mapping[str, str
     package's own, or ours for a single file."""
     module = candidate.module
     if candidate.is_package:
-        return module.jwt.TokenCodec, module.cookies.read_session_cookie
+        return module.jwt.TokenCodec, _cookies_module(module).read_session_cookie
     return module.TokenCodec, read_session_cookie
+
+
+def _cookies_module(package: ModuleType) -> Any:
+    """The candidate's cookie module: ``_request/cookies.py`` since the structure redesign,
+    ``cookies.py`` before it."""
+    for name in ("_request.cookies", "cookies"):
+        try:
+            return importlib.import_module(f"{package.__name__}.{name}")
+        except ModuleNotFoundError:
+            continue
+    raise SystemExit(f"--candidate: {package.__name__} has no cookie module")
 
 
 def contenders_for(case: Case, fnj: FastapiNextauthJwt | None, candidates: Sequence[Candidate] = ()) -> list[Contender]:

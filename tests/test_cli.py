@@ -28,8 +28,8 @@ from joserfc import jwe
 from joserfc.jwk import OctKey
 
 from asgi_withauth import cli, jwt
+from asgi_withauth._request.cookies import chunk_session_cookie
 from asgi_withauth.cli import output
-from asgi_withauth.cookies import chunk_session_cookie
 from tests.handmade_jwe import seal
 
 FIXTURES = Path(__file__).parent / "fixtures"

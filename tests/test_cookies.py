@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from asgi_withauth.cookies import (
+from asgi_withauth._request.cookies import (
     CHUNK_SIZES,
     CookieWrite,
     SessionCookieError,

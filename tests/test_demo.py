@@ -14,7 +14,7 @@ from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
 from asgi_withauth import demo, jwt
-from asgi_withauth.cookies import CHUNK_SIZES
+from asgi_withauth._request.cookies import CHUNK_SIZES
 from asgi_withauth.demo import app as demo_app
 from asgi_withauth.demo import pages as demo_pages
 from tests.asgi import http_scope, run_following

@@ -12,9 +12,9 @@ from starlette.requests import HTTPConnection, Request
 from starlette.websockets import WebSocket
 
 from asgi_withauth import MissingSecretError, TokenReader, get_token
-from asgi_withauth.cookies import chunk_session_cookie
-from asgi_withauth.jwt import Version, encode
+from asgi_withauth._request.cookies import chunk_session_cookie
 from asgi_withauth._request.headers import bearer_token
+from asgi_withauth.jwt import Version, encode
 
 pytestmark = pytest.mark.anyio
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from asgi_withauth import get_token, jwt
-from asgi_withauth.cookies import chunk_session_cookie, clear_session_cookie
+from asgi_withauth._request.cookies import chunk_session_cookie, clear_session_cookie
 from tests.asgi import http_scope
 from tests.handmade_jwe import KID, seal
 from tests.nodebridge import NodeBridge, NodeBridgeError

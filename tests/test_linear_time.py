@@ -32,9 +32,9 @@ import pytest
 from asgi_withauth import WithAuth, cli
 from asgi_withauth._matcher import MAX_PATH_LENGTH, Matcher, MatcherSet, RequestFacts
 from asgi_withauth._matcher.jsregex import JsRegex
+from asgi_withauth._request.cookies import parse_cookie_header, read_session_cookie
 from asgi_withauth._request.headers import bearer_token
-from asgi_withauth.cookies import parse_cookie_header, read_session_cookie
-from asgi_withauth.urls import request_origin
+from asgi_withauth._request.urls import request_origin
 from tests.asgi import http_scope, run
 
 SLACK = 3.0

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from asgi_withauth import WithAuth, jwt
-from asgi_withauth.paths import (
+from asgi_withauth._request.paths import (
     MalformedPathError,
     NonCanonicalPathError,
     PathPolicy,
@@ -19,7 +19,7 @@ from asgi_withauth.paths import (
     route_path,
     under,
 )
-from asgi_withauth.urls import canonical_redirect
+from asgi_withauth._request.urls import canonical_redirect
 from tests.asgi import http_scope, run_following
 
 STRICT = PathPolicy()

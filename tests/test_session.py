@@ -11,9 +11,8 @@ from typing import Any
 import pytest
 from starlette.responses import JSONResponse, StreamingResponse
 
-from asgi_withauth import MissingSecretError, WithAuth, jwt
-from asgi_withauth.cookies import chunk_session_cookie
-from asgi_withauth import ServerSession, get_server_session, load_server_session
+from asgi_withauth import MissingSecretError, ServerSession, WithAuth, get_server_session, jwt, load_server_session
+from asgi_withauth._request.cookies import chunk_session_cookie
 from tests.asgi import http_scope, run
 from tests.test_jwt import handmade
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from asgi_withauth import AuthOptions, WithAuth, jwt, load_server_session
-from asgi_withauth.cookies import chunk_session_cookie, parse_cookie_header
+from asgi_withauth._request.cookies import chunk_session_cookie, parse_cookie_header
 from asgi_withauth.sessions import JwtSessions, SessionStrategy, sessions_for
 from asgi_withauth.sessions import reader as reader_module
 from tests.asgi import http_scope, run

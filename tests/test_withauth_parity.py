@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from asgi_withauth import WithAuth, jwt
-from asgi_withauth.paths import under
+from asgi_withauth._request.paths import under
 from tests.asgi import cookie_header, http_scope, run, run_following
 
 pytestmark = pytest.mark.anyio

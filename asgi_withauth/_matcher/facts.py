@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final, NamedTuple
 from urllib.parse import parse_qsl
 
-from ..cookies import decode_uri_component
+from .._request.cookies import decode_uri_component
 from .jsregex import JS_WHITESPACE, JsRegex, utf16
 
 __all__ = ["Condition", "RequestFacts", "conditions", "holds"]

@@ -22,12 +22,12 @@ from starlette.websockets import WebSocket
 
 from .._cache import BoundedCache
 from .._matcher import MatcherSet, MatcherSpec, RequestFacts
+from .._request.paths import PathPolicy, canonical_route, raw_route_path, under
+from .._request.urls import callback_path, canonical_redirect, page_url, request_origin
 from ..errors import MalformedPathError, NonCanonicalPathError
 from ..errors import PathTooLongError as MatchTooLongError
 from ..options import AuthOptions
-from ..paths import PathPolicy, canonical_route, raw_route_path, under
 from ..sessions import FoundToken, SessionStrategy, sessions_for
-from ..urls import callback_path, canonical_redirect, page_url, request_origin
 from .replies import FailureLog, Reply, WebSocketDenial, plain, redirect, status_response
 from .rules import EVERY_PATH, CompiledRule, Deny, Rule, call_authorized, compile_rule, has_token
 

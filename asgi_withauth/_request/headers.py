@@ -8,7 +8,7 @@ from typing import Any, Protocol, TypeAlias
 
 from starlette.requests import HTTPConnection
 
-from ..cookies import decode_uri_component
+from .cookies import decode_uri_component
 
 __all__ = ["Conn", "HasScope", "bearer_token", "raw_request_headers", "request_headers", "scope_of"]
 

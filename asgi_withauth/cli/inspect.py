@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any, Final
 
 from .. import jwt
-from ..cookies import cookie_name_version, default_salt, session_cookie_name
+from .._request.cookies import cookie_name_version, default_salt, session_cookie_name
 from ..errors import CLIError
 from .locate import check_not_opaque, header_info, locate
 from .output import SECRETS_HELP, emit, human_utc, redact

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from .. import jwt
-from ..cookies import (
+from .._request.cookies import (
     group_session_cookies,
     parse_cookie_header,
     read_session_cookie,

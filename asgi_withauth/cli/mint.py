@@ -9,7 +9,7 @@ import sys
 from typing import Any
 
 from .. import jwt
-from ..cookies import chunk_session_cookie, default_salt, session_cookie_name
+from .._request.cookies import chunk_session_cookie, default_salt, session_cookie_name
 from .output import PROG, SECRETS_HELP, emit, usage_error
 from .sources import no_secret_error, read_stdin, resolve_secrets
 

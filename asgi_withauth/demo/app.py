@@ -21,7 +21,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
 from .. import Rule, WithAuth, get_token, jwt, load_server_session
-from ..cookies import chunk_session_cookie, clear_session_cookie, serialize_cookie, session_cookie_name
+from .._request.cookies import chunk_session_cookie, clear_session_cookie, serialize_cookie, session_cookie_name
 from ..errors import DemoDependencyError
 from . import pages
 

@@ -14,8 +14,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from .._cache import BoundedCache, DecodedToken, TokenCache
-from .._request.headers import bearer_token, raw_request_headers
-from ..cookies import (
+from .._request.cookies import (
     SECURE_PREFIX,
     cookie_name_version,
     default_salt,
@@ -24,6 +23,7 @@ from ..cookies import (
     session_cookie_name,
     session_cookie_names,
 )
+from .._request.headers import bearer_token, raw_request_headers
 from ..errors import JWTError, MissingSecretError, SessionCookieError
 from ..jwt import MAX_TOKEN_LENGTH, TokenCodec, Version
 from ..options import AuthOptions

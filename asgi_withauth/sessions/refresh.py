@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ..cookies import (
+from .._request.cookies import (
     SECURE_PREFIX,
     CookieOptions,
     chunk_session_cookie,

@@ -33,7 +33,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Final, Literal
 from urllib.parse import quote, unquote
 
-from .errors import MalformedPathError, NonCanonicalPathError, PathTooLongError
+from ..errors import MalformedPathError, NonCanonicalPathError, PathTooLongError
 
 __all__ = [
     "DEFAULT_MAX_PATH_LENGTH",

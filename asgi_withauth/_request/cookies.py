@@ -20,8 +20,8 @@ from email.utils import formatdate
 from typing import Final, Literal
 from urllib.parse import unquote
 
-from .errors import SessionCookieError
-from .jwt import MAX_TOKEN_LENGTH, Version
+from ..errors import SessionCookieError
+from ..jwt import MAX_TOKEN_LENGTH, Version
 
 __all__ = [
     "CHUNK_SIZES",
