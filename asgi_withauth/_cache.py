@@ -8,18 +8,20 @@ own copy only, never what a later request with the same token sees.
 
 from __future__ import annotations
 
+import functools
 import marshal
 import math
 from collections import OrderedDict
-from collections.abc import Mapping
-from typing import Any, Final, Generic, TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, Final, Generic, ParamSpec, TypeVar
 
 from ._codec.types import Version
 
-__all__ = ["BoundedCache", "DecodedToken", "TokenCache", "copy_claims"]
+__all__ = ["BoundedCache", "DecodedToken", "TokenCache", "copy_claims", "memoized"]
 
 K = TypeVar("K")
 V = TypeVar("V")
+P = ParamSpec("P")
 
 
 class BoundedCache(Generic[K, V]):
@@ -71,6 +73,30 @@ class BoundedCache(Generic[K, V]):
     def clear(self) -> None:
         """Forget everything."""
         self._entries.clear()
+
+
+def memoized(maxsize: int) -> Callable[[Callable[P, V]], Callable[P, V]]:
+    """Remember a pure function's results in a :class:`BoundedCache` of ``maxsize``, keyed by
+    its positional arguments (for secret-free values only: the cache lives as long as the
+    function). A result of None is not remembered."""
+
+    def decorate(function: Callable[P, V]) -> Callable[P, V]:
+        cache: BoundedCache[Any, V] = BoundedCache(maxsize)
+
+        @functools.wraps(function)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> V:
+            if kwargs:
+                return function(*args, **kwargs)
+            value = cache.get(args)
+            if value is None:
+                value = function(*args, **kwargs)
+                if value is not None:
+                    cache.put(args, value)
+            return value
+
+        return wrapper
+
+    return decorate
 
 
 _SCALARS: Final = frozenset({str, int, float, bool, type(None)})

@@ -9,12 +9,12 @@ same-origin path: never ``//host``, never a backslash, never an absolute URL.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Mapping
 from typing import Any, Final
 from urllib.parse import parse_qsl, quote, urlsplit
 
+from .._cache import memoized
 from .paths import PATH_SAFE, url_path
 
 __all__ = [
@@ -57,7 +57,7 @@ def _origin(scheme: str, host: str) -> Origin | None:
     return _checked_origin(scheme, host) if len(host) <= _MAX_AUTHORITY else None
 
 
-@functools.lru_cache(maxsize=256)
+@memoized(256)
 def _checked_origin(scheme: str, host: str) -> Origin | None:
     scheme = {"ws": "http", "wss": "https"}.get(scheme, scheme)
     if scheme not in _DEFAULT_PORTS:
@@ -134,7 +134,7 @@ def page_url(origin: Origin, root_path: str, page: str, params: Mapping[str, str
     return f"{base}?{query}" if query else base
 
 
-@functools.lru_cache(maxsize=256)
+@memoized(256)
 def _page(origin: Origin, root_path: str, page: str) -> tuple[str, tuple[str, ...]]:
     """The page's URL without its query, and its own query re-serialised as URLSearchParams does."""
     parts = urlsplit(page)

@@ -8,14 +8,13 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any, Final
 
-from .._cache import BoundedCache
+from .._cache import memoized
 from ..errors import CallbackError
 from ..options import Callback
 
 __all__ = ["default_session", "iso_ms", "json_object", "run_callback"]
 
 _USER_CLAIMS: Final = (("name", "name"), ("email", "email"), ("image", "picture"))
-_STYLES: Final[BoundedCache[Callback, bool]] = BoundedCache(256)  # callbacks, not secrets
 
 
 def iso_ms(moment: float) -> str:
@@ -24,17 +23,14 @@ def iso_ms(moment: float) -> str:
     return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
 
 
+@memoized(256)  # callbacks, not secrets
 def _dict_style(callback: Callback) -> bool:
     """Whether ``callback`` takes one ``params`` dict rather than keyword arguments."""
-    style = _STYLES.get(callback)
-    if style is None:
-        try:
-            parameters = list(inspect.signature(callback).parameters.values())
-        except (TypeError, ValueError):
-            parameters = None
-        style = parameters is not None and _takes_one_dict(parameters)
-        _STYLES.put(callback, style)
-    return style
+    try:
+        parameters = list(inspect.signature(callback).parameters.values())
+    except (TypeError, ValueError):
+        return False
+    return _takes_one_dict(parameters)
 
 
 def _takes_one_dict(parameters: list[inspect.Parameter]) -> bool:

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from asgi_withauth import WithAuth, jwt
-from asgi_withauth._cache import DecodedToken, TokenCache, copy_claims
+from asgi_withauth._cache import BoundedCache, DecodedToken, TokenCache, copy_claims, memoized
 from asgi_withauth.sessions import TokenReader
 from tests.asgi import http_scope, run
 from tests.test_jwt import handmade
@@ -283,3 +283,51 @@ def test_cache_entries_are_tagged_with_their_source() -> None:
     assert cache.get("t", 0, source=here) == {"sub": "1"}
     assert cache.get("t", 0, source=there) is None
     assert cache.get("t", 0) is None
+
+
+# ----------------------------------------------------------------------------- BoundedCache
+
+
+def test_bounded_cache_evicts_the_least_recently_used() -> None:
+    cache: BoundedCache[str, int] = BoundedCache(2)
+    cache.put("a", 1)
+    cache.put("b", 2)
+    assert cache.get("a") == 1  # now "b" is the least recently used
+    cache.put("c", 3)
+    assert (cache.get("a"), cache.get("b"), cache.get("c")) == (1, None, 3)
+    assert len(cache) == 2
+
+
+@given(st.lists(st.tuples(st.booleans(), st.integers(0, 20)), max_size=200), st.integers(0, 8))
+def test_bounded_cache_never_exceeds_its_size(operations: list[tuple[bool, int]], size: int) -> None:
+    cache: BoundedCache[int, int] = BoundedCache(size)
+    for put, key in operations:
+        if put:
+            cache.put(key, key)
+        else:
+            assert cache.get(key) in (None, key)
+        assert len(cache) <= size
+
+
+def test_a_zero_size_cache_stores_nothing() -> None:
+    cache: BoundedCache[str, int] = BoundedCache(0)
+    cache.put("a", 1)
+    assert cache.get("a") is None
+    with pytest.raises(ValueError, match="cache size"):
+        BoundedCache(-1)
+
+
+def test_memoized_remembers_results_but_not_none() -> None:
+    calls: list[int] = []
+
+    @memoized(2)
+    def half(n: int) -> int | None:
+        calls.append(n)
+        return n // 2 if n % 2 == 0 else None
+
+    assert [half(4), half(4), half(3), half(3)] == [2, 2, None, None]
+    assert calls == [4, 3, 3]
+    half(6)
+    half(8)  # evicts 4
+    half(4)
+    assert calls == [4, 3, 3, 6, 8, 4]
