@@ -12,8 +12,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from asgi_withauth import WithAuth, jwt
-from asgi_withauth._cache import BoundedCache, DecodedToken, TokenCache, copy_claims, memoized
+from asgi_withauth._cache import BoundedCache, memoized
+from asgi_withauth._codec.copying import copy_claims
 from asgi_withauth.sessions import TokenReader
+from asgi_withauth.sessions.tokens import DecodedToken, TokenCache
 from tests.asgi import http_scope, run
 from tests.test_jwt import handmade
 

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from asgi_withauth._cache import TokenCache
 from asgi_withauth._request.urls import MAX_HOST_LENGTH, callback_path, form_encode, page_url, request_origin
+from asgi_withauth.sessions.tokens import TokenCache
 
 # ----------------------------------------------------------------------------- URLs
 

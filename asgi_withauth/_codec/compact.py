@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Final
 
-from .._cache import BoundedCache, copy_claims
+from .._cache import BoundedCache
 from ..errors import JWTError, MalformedTokenError, TokenTooLargeError, UnsupportedAlgorithmError
+from .copying import copy_claims
 from .types import A256CBC_HS512, A256GCM, KEY_LENGTHS, MAX_TOKEN_LENGTH, Version
 
 __all__ = [

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from http.cookies import BaseCookie
 from typing import Any, NamedTuple, Protocol
 
-from .._cache import DecodedToken
 from ..jwt import Version
 from ..options import AuthOptions
+from .tokens import DecodedToken
 
 __all__ = ["FoundToken", "ServerSession", "SessionStrategy", "TokenSource"]
 

@@ -13,7 +13,7 @@ import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
-from .._cache import BoundedCache, DecodedToken, TokenCache
+from .._cache import BoundedCache
 from .._request.cookies import (
     SECURE_PREFIX,
     cookie_name_version,
@@ -28,6 +28,7 @@ from ..errors import JWTError, MissingSecretError, SessionCookieError
 from ..jwt import MAX_TOKEN_LENGTH, TokenCodec, Version
 from ..options import AuthOptions
 from .base import FoundToken, TokenSource
+from .tokens import DecodedToken, TokenCache
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
