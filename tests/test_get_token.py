@@ -15,6 +15,7 @@ from asgi_withauth import MissingSecretError, TokenReader, get_token
 from asgi_withauth._request.cookies import chunk_session_cookie
 from asgi_withauth._request.headers import bearer_token
 from asgi_withauth.jwt import Version, encode
+from tests.asgi import http_scope
 
 pytestmark = pytest.mark.anyio
 
@@ -27,12 +28,8 @@ CLAIMS = {"name": "Ada", "sub": "1"}
 def scope(
     *, cookie: str | None = None, authorization: str | None = None, scheme: str = "http", kind: str = "http"
 ) -> dict[str, Any]:
-    headers: list[tuple[bytes, bytes]] = [(b"host", b"testserver")]
-    if cookie is not None:
-        headers.append((b"cookie", cookie.encode("latin-1")))
-    if authorization is not None:
-        headers.append((b"authorization", authorization.encode("latin-1")))
-    return {"type": kind, "scheme": scheme, "path": "/", "headers": headers, "query_string": b""}
+    headers = {"cookie": cookie, "authorization": authorization}
+    return http_scope(f"{scheme}://testserver/", kind=kind, headers={k: v for k, v in headers.items() if v is not None})
 
 
 def v4_token(**extra: Any) -> str:

@@ -17,7 +17,7 @@ from starlette.routing import Route
 from asgi_withauth import AuthOptions, PathPolicy, Rule, WithAuth, jwt
 from asgi_withauth._matcher import MatcherSet
 from asgi_withauth.sessions import TokenReader
-from tests.asgi import http_scope, run, run_following
+from tests.asgi import http_scope, lifespan_scope, run, run_following
 
 pytestmark = pytest.mark.anyio
 
@@ -119,7 +119,7 @@ async def test_invalid_tokens_are_no_tokens() -> None:
 
 async def test_lifespan_and_other_scopes_pass_untouched() -> None:
     inner = Inner()
-    scope = {"type": "lifespan", "asgi": {"version": "3.0"}}
+    scope = lifespan_scope()
     await WithAuth(inner, secret=SECRET)(scope, None, None)  # type: ignore[arg-type]
     assert inner.calls == [scope]
 
