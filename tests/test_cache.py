@@ -333,3 +333,35 @@ def test_memoized_remembers_results_but_not_none() -> None:
     half(8)  # evicts 4
     half(4)
     assert calls == [4, 3, 3, 6, 8, 4]
+
+
+# ----------------------------------------------------------------------------- TokenCache
+
+
+def test_cache_honours_exp_and_bounds() -> None:
+    cache = TokenCache(2, leeway=15)
+    cache.put("a", {"exp": 100})
+    assert cache.get("a", 114) == {"exp": 100}
+    assert cache.get("a", 115) is None
+    assert len(cache) == 0
+    cache.put("b", {})
+    cache.put("c", {})
+    cache.get("b", 0)
+    cache.put("d", {})
+    assert cache.get("c", 0) is None  # least recently used went first
+    assert cache.get("b", 0) == {}
+
+
+def test_cache_hands_out_copies() -> None:
+    cache = TokenCache(4)
+    cache.put("a", {"role": "user"})
+    got = cache.get("a", 0)
+    assert got is not None
+    got["role"] = "admin"
+    assert cache.get("a", 0) == {"role": "user"}
+
+
+def test_cache_size_zero_disables() -> None:
+    cache = TokenCache(0)
+    cache.put("a", {})
+    assert cache.get("a", 0) is None

@@ -1,4 +1,4 @@
-"""Redirect URLs and callbackUrl encoding (request paths: tests/test_paths.py)."""
+"""Redirect URLs, origins and callbackUrl encoding (request paths: tests/test_paths.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from asgi_withauth._request.urls import MAX_HOST_LENGTH, callback_path, form_encode, page_url, request_origin
-from asgi_withauth.sessions.tokens import TokenCache
 
 # ----------------------------------------------------------------------------- URLs
 
@@ -124,35 +123,3 @@ def test_forwarded_headers_only_when_trusted() -> None:
     assert request_origin(raw, headers, public_url="https://public.example/x", trust_forwarded=True) == (
         "https://public.example"
     )
-
-
-# ----------------------------------------------------------------------------- cache
-
-
-def test_cache_honours_exp_and_bounds() -> None:
-    cache = TokenCache(2, leeway=15)
-    cache.put("a", {"exp": 100})
-    assert cache.get("a", 114) == {"exp": 100}
-    assert cache.get("a", 115) is None
-    assert len(cache) == 0
-    cache.put("b", {})
-    cache.put("c", {})
-    cache.get("b", 0)
-    cache.put("d", {})
-    assert cache.get("c", 0) is None  # least recently used went first
-    assert cache.get("b", 0) == {}
-
-
-def test_cache_hands_out_copies() -> None:
-    cache = TokenCache(4)
-    cache.put("a", {"role": "user"})
-    got = cache.get("a", 0)
-    assert got is not None
-    got["role"] = "admin"
-    assert cache.get("a", 0) == {"role": "user"}
-
-
-def test_cache_size_zero_disables() -> None:
-    cache = TokenCache(0)
-    cache.put("a", {})
-    assert cache.get("a", 0) is None
