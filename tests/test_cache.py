@@ -290,14 +290,15 @@ def test_cache_entries_are_tagged_with_their_source() -> None:
 # ----------------------------------------------------------------------------- BoundedCache
 
 
-def test_bounded_cache_evicts_the_least_recently_used() -> None:
+def test_bounded_cache_starts_over_when_full() -> None:
     cache: BoundedCache[str, int] = BoundedCache(2)
     cache.put("a", 1)
     cache.put("b", 2)
-    assert cache.get("a") == 1  # now "b" is the least recently used
-    cache.put("c", 3)
-    assert (cache.get("a"), cache.get("b"), cache.get("c")) == (1, None, 3)
-    assert len(cache) == 2
+    cache.put("b", 20)  # a known key is replaced, never a reason to start over
+    assert (cache.get("a"), cache.get("b")) == (1, 20)
+    cache.put("c", 3)  # full, and "c" is new: start over
+    assert (cache.get("a"), cache.get("b"), cache.get("c")) == (None, None, 3)
+    assert len(cache) == 1
 
 
 @given(st.lists(st.tuples(st.booleans(), st.integers(0, 20)), max_size=200), st.integers(0, 8))
@@ -346,10 +347,10 @@ def test_cache_honours_exp_and_bounds() -> None:
     assert len(cache) == 0
     cache.put("b", {})
     cache.put("c", {})
-    cache.get("b", 0)
-    cache.put("d", {})
-    assert cache.get("c", 0) is None  # least recently used went first
     assert cache.get("b", 0) == {}
+    cache.put("d", {})  # full: it starts over
+    assert cache.get("b", 0) is None
+    assert cache.get("d", 0) == {}
 
 
 def test_cache_hands_out_copies() -> None:

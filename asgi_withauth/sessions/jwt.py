@@ -37,13 +37,10 @@ class JwtSessions:
         self.options = options
         self.reader = TokenReader(options)
         self.refresher = SessionRefresher(self.reader)
+        self.configured = self.reader.configured  # fixed for the options' lifetime: read per request
         hooked = options.decode is not None
         self.read_now = None if hooked else self.reader.read_token_now
         self.claims_now = None if hooked else self.reader.claims_now
-
-    @property
-    def configured(self) -> bool:
-        return self.reader.configured
 
     async def read(self, scope: Mapping[str, Any], *, bearer: bool = True) -> FoundToken | None:
         return await self.reader.read_token(scope, bearer=bearer)

@@ -103,10 +103,10 @@ def _valid_until(token: DecodedToken, leeway: float) -> float:
 
 
 class TokenCache:
-    """LRU of decoded tokens, keyed by the exact token string and tagged with where it was
-    found.
+    """A bounded cache of decoded tokens, keyed by the exact token string and tagged with
+    where it was found.
 
-    A hit needs the same token *and* the same ``source`` (``token.py`` passes the reader's
+    A hit needs the same token *and* the same ``source`` (the session reader passes its
     source object: a cookie name with its format and salt, or the Authorization header), so
     a hit is always the answer a cold decode of that token, from that place, would give; the
     same token from elsewhere is a miss (and, if it decodes there too, replaces the entry).
@@ -138,7 +138,7 @@ class TokenCache:
         if found_at is not source:
             return None
         if now >= valid_until:
-            self._entries.pop(token)
+            self._entries.pop(token, None)
             return None
         return decoded
 
