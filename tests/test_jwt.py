@@ -165,7 +165,9 @@ def test_v5_without_kid_uses_only_the_first_secret_like_authjs() -> None:
         jwt.decode(token, ["new", "old"], salt=V5_SALT, version=5)
 
 
-def test_codec_derives_each_key_once(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def derivations(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, ...]]:
+    """Every key derivation, as it happens."""
     calls: list[tuple[Any, ...]] = []
     real = keys.derive
 
@@ -174,6 +176,11 @@ def test_codec_derives_each_key_once(monkeypatch: pytest.MonkeyPatch) -> None:
         return real(*args)
 
     monkeypatch.setattr(keys, "derive", counting)
+    return calls
+
+
+def test_codec_derives_each_key_once(derivations: list[tuple[Any, ...]]) -> None:
+    calls = derivations
     codec = TokenCodec("fresh-secret-for-counting")
     token = codec.encode(CLAIMS)
     codec.decode(token)
@@ -184,15 +191,8 @@ def test_codec_derives_each_key_once(monkeypatch: pytest.MonkeyPatch) -> None:
     assert len(calls) == derived
 
 
-def test_module_functions_keep_no_secrets_or_keys(monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[tuple[Any, ...]] = []
-    real = keys.derive
-
-    def counting(*args: Any) -> bytes:
-        calls.append(args)
-        return real(*args)
-
-    monkeypatch.setattr(keys, "derive", counting)
+def test_module_functions_keep_no_secrets_or_keys(derivations: list[tuple[Any, ...]]) -> None:
+    calls = derivations
     token = jwt.encode(CLAIMS, "module-level-secret")
     for _ in range(3):
         jwt.decode(token, "module-level-secret")
