@@ -78,7 +78,7 @@ class TokenReader:
     (salted with that name, as Auth.js's getToken salts both). Without ``cookie_name`` the
     Bearer token is tried as v4, then as v5 salted with Auth.js's default cookie name.
 
-    The reader owns a :class:`~asgi_withauth._cache.TokenCache` of ``options.cache_size``
+    The reader owns a :class:`~asgi_withauth.sessions.tokens.TokenCache` of ``options.cache_size``
     decoded tokens (a hit still honours ``exp``), and the keys derived from the secret.
     """
 
