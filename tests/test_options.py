@@ -269,3 +269,13 @@ def test_the_environments_options_are_one_object_until_the_environment_changes(
     second = AuthOptions.build()
     assert second is not first
     assert second.resolved_secret == "two"
+
+
+async def test_the_handler_helpers_refuse_unknown_keys_and_conflicts_too() -> None:
+    scope = http_scope("http://app.test/")
+    with pytest.raises(TypeError, match="signin"):
+        await get_server_session(scope, secret=SECRET, pages={"signin": "/a"})
+    with pytest.raises(TypeError, match="given twice"):
+        await get_server_session(scope, secret=SECRET, max_age=60, session={"maxAge": 120})
+    with pytest.raises(TypeError, match="cookie_nam"):
+        await get_token(scope, secret=SECRET, cookie_nam="sid")  # type: ignore[call-arg]
