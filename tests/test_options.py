@@ -278,4 +278,4 @@ async def test_the_handler_helpers_refuse_unknown_keys_and_conflicts_too() -> No
     with pytest.raises(TypeError, match="given twice"):
         await get_server_session(scope, secret=SECRET, max_age=60, session={"maxAge": 120})
     with pytest.raises(TypeError, match="cookie_nam"):
-        await get_token(scope, secret=SECRET, cookie_nam="sid")  # type: ignore[call-arg]
+        await get_token(scope, secret=SECRET, cookie_nam="sid")  # type: ignore[call-overload]
