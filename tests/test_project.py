@@ -114,3 +114,13 @@ def test_every_cache_is_a_bounded_cache() -> None:
         if "lru_cache" in p.read_text() or "functools.cache" in p.read_text()
     ]
     assert offenders == []
+
+
+def test_the_environment_is_read_in_one_place() -> None:
+    """NEXTAUTH_SECRET, AUTH_SECRET, NEXTAUTH_URL, AUTH_URL, VERCEL: asgi_withauth.options only."""
+    readers = [
+        str(p.relative_to(ROOT))
+        for p in package_modules()
+        if ("os.environ" in p.read_text() or "getenv" in p.read_text()) and p.name != "options.py"
+    ]
+    assert readers == []
