@@ -10,6 +10,7 @@ import { middlewareOps } from "./ops_middleware.mjs";
 import { matcherOps } from "./ops_matcher.mjs";
 import { sessionOps } from "./ops_session.mjs";
 import { codecOps } from "./ops_codec.mjs";
+import { databaseOps } from "./ops_database.mjs";
 
 // stdout carries the protocol only: anything the packages log goes to stderr.
 for (const m of ["log", "info", "debug"]) console[m] = (...args) => console.error(...args);
@@ -93,6 +94,7 @@ const ops = {
   ...matcherOps, // Next.js middleware matchers (ops_matcher.mjs)
   ...sessionOps, // getServerSession / Auth() session route / auth() (ops_session.mjs)
   ...codecOps, // decode outcomes for hand-built tokens (ops_codec.mjs)
+  ...databaseOps, // the database strategy over @auth/pg-adapter (ops_database.mjs)
 };
 
 async function handle(line) {
