@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 __all__ = [
+    "AdapterError",
     "CLIError",
     "CallbackError",
     "ConfigurationError",
@@ -142,6 +143,14 @@ class CallbackError(WithAuthError, RuntimeError):
     """A jwt or session callback failed or returned something that is not a session."""
 
     code = "callback_failed"
+
+
+class AdapterError(WithAuthError, RuntimeError):
+    """A session adapter could not read or write its tables: the database is down or slow, the pool
+    is exhausted, a table or column is missing, or a row holds what Auth.js never writes (a null or
+    malformed ``expires``). The message says what to check; the driver's error is the ``__cause__``."""
+
+    code = "adapter_failed"
 
 
 # --------------------------------------------------------------------------- request paths
