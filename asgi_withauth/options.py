@@ -22,7 +22,7 @@ import os
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Final, TypedDict, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Literal, TypedDict, TypeVar
 from urllib.parse import urlsplit
 
 from .jwt import DEFAULT_LEEWAY, DEFAULT_MAX_AGE, Secret, Version
@@ -30,11 +30,15 @@ from .jwt import DEFAULT_LEEWAY, DEFAULT_MAX_AGE, Secret, Version
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
+    from .adapters.base import SessionAdapter
+
 __all__ = [
     "ALWAYS",
     "DEFAULT_AUTH_PATH",
     "DEFAULT_ERROR_PAGE",
+    "DEFAULT_LOOKUP_TTL",
     "DEFAULT_SIGN_IN_PAGE",
+    "DEFAULT_UPDATE_AGE",
     "AuthKwargs",
     "AuthOptions",
     "Callback",
@@ -49,6 +53,14 @@ DEFAULT_AUTH_PATH: Final = "/api/auth"
 
 ALWAYS: Final = 0
 """``update_age`` that rewrites the cookie on every read, as next-auth's jwt strategy does."""
+
+DEFAULT_UPDATE_AGE: Final = 24 * 60 * 60
+"""next-auth's ``session.updateAge`` (24 hours): how often the database strategy extends a session row."""
+
+DEFAULT_LOOKUP_TTL: Final = 5.0
+"""How long WithAuth trusts a database-session lookup, in seconds (the revocation delay)."""
+
+Strategy = Literal["jwt", "database"]
 
 Callback = Callable[..., Any]
 """A next-auth callback, sync or async, in keyword style (``def session(session, token)``)
@@ -85,6 +97,7 @@ _SPELLINGS: Final[Mapping[str, tuple[str, tuple[str, ...]]]] = {
     "encode": ("jwt", ("encode",)),
     "max_age": ("session", ("maxAge",)),
     "update_age": ("session", ("updateAge",)),
+    "strategy": ("session", ("strategy",)),
     "authorized": ("callbacks", ("authorized",)),
 }
 
@@ -187,9 +200,19 @@ class AuthOptions:
     """Refuse tokens without ``exp`` (next-auth accepts them)."""
     max_age: int = DEFAULT_MAX_AGE
     """Session lifetime in seconds (``session.maxAge``): a refreshed token expires this long after."""
-    update_age: int = ALWAYS
-    """Skip rewriting a cookie issued less than this many seconds ago (``session.updateAge``;
-    0: rewrite on every read, as next-auth's jwt strategy does)."""
+    update_age: int | None = None
+    """``session.updateAge``. JWT strategy: skip rewriting a cookie issued less than this many
+    seconds ago (None or 0: rewrite on every read, as next-auth does). Database strategy: extend
+    the session row when it was last extended this long ago (None: next-auth's 24 hours)."""
+    adapter: SessionAdapter | None = None
+    """Where database sessions live (``asgi_withauth.adapters``); with one, the strategy is
+    ``"database"`` unless ``strategy="jwt"``, as in next-auth."""
+    strategy: Strategy | None = None
+    """``session.strategy``: ``"jwt"`` or ``"database"``. None: database with an adapter, else jwt."""
+    lookup_ttl: float = DEFAULT_LOOKUP_TTL
+    """Database strategy: how long WithAuth (and the integrations) trust a session lookup, hits
+    and misses, in seconds. A session deleted in the database still passes for up to this long;
+    0 looks up on every request. get_server_session always looks up."""
     callbacks: Mapping[str, Callback] = field(default_factory=_no_callbacks)
     """next-auth's callbacks: ``authorized`` (WithAuth), ``jwt`` and ``session`` (get_server_session)."""
     sign_in_page: str = DEFAULT_SIGN_IN_PAGE
@@ -210,8 +233,16 @@ class AuthOptions:
             raise TypeError("salt: expected str")
         for name in ("leeway", "max_age", "update_age", "cache_size"):
             value = getattr(self, name)
+            if value is None and name == "update_age":
+                continue
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ValueError(f"{name}: expected a whole number of seconds >= 0, got {value!r}")
+        if isinstance(self.lookup_ttl, bool) or not isinstance(self.lookup_ttl, int | float) or self.lookup_ttl < 0:
+            raise ValueError(f"lookup_ttl: expected seconds >= 0, got {self.lookup_ttl!r}")
+        if self.strategy not in (None, "jwt", "database"):
+            raise ValueError(f"strategy: expected 'jwt' or 'database', got {self.strategy!r}")
+        if self.strategy == "database" and self.adapter is None:
+            raise ValueError("strategy='database' needs an adapter (asgi_withauth.adapters); pass adapter=...")
         if not self.max_age:
             raise ValueError("max_age: a session must last at least one second")
         if isinstance(self.secret, list):
@@ -238,6 +269,13 @@ class AuthOptions:
     def resolved_secure_cookie(self) -> bool | None:
         """``secure_cookie``, else the environment's default (None: the request decides)."""
         return self.secure_cookie if self.secure_cookie is not None else self.env.secure_cookie
+
+    @property
+    def resolved_strategy(self) -> Strategy:
+        """next-auth's rule: ``strategy`` if given, else database with an adapter, else jwt."""
+        if self.strategy is not None:
+            return self.strategy
+        return "database" if self.adapter is not None else "jwt"
 
     @property
     def resolved_auth_path(self) -> str:
@@ -304,6 +342,9 @@ class AuthKwargs(TypedDict, total=False):
     require_exp: bool
     max_age: int | None
     update_age: int | None
+    adapter: SessionAdapter | None
+    strategy: Strategy | None
+    lookup_ttl: float
     callbacks: Mapping[str, Callback] | None
     authorized: Callback | None
     sign_in_page: str | None

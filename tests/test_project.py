@@ -34,8 +34,10 @@ PACKAGE = ROOT / "asgi_withauth"
 LAYERS: dict[str, int] = {
     "errors": 0,
     "_cache": 0,
+    "_logging": 0,
     "_codec": 1,
     "jwt": 2,
+    "adapters": 2,
     "options": 3,
     "_request": 3,
     "_matcher": 4,

@@ -1,5 +1,4 @@
-"""What WithAuth answers on its own: redirects, 4xx, websocket refusals, and the log of
-failures of application code (callbacks, responses) that it denied on."""
+"""What WithAuth answers on its own: redirects, 4xx and websocket refusals."""
 
 from __future__ import annotations
 
@@ -9,7 +8,7 @@ from typing import Final
 
 from starlette.types import Receive, Scope, Send
 
-__all__ = ["FailureLog", "Reply", "WebSocketDenial", "plain", "redirect", "status_response"]
+__all__ = ["Reply", "WebSocketDenial", "plain", "redirect", "status_response"]
 
 logger = logging.getLogger("asgi_withauth")
 
@@ -76,29 +75,3 @@ async def plain(scope: Scope, receive: Receive, send: Send, status: int, text: s
         await WebSocketDenial(status)(scope, receive, send)
         return
     await Reply(status, [(b"content-type", b"text/plain; charset=utf-8")], text.encode())(scope, receive, send)
-
-
-class FailureLog:
-    """Logs a failure of app code (a callback, a response) with its traceback the first time
-    each kind is seen, then as one short line: requests can repeat a failure at will (a token
-    whose claims a callback does not expect), and must not flood the log with tracebacks."""
-
-    _MAX_KINDS: Final = 64
-
-    def __init__(self) -> None:
-        self._seen: set[tuple[str, str]] = set()
-
-    def log(self, message: str, exc: BaseException) -> None:
-        kind = (message, type(exc).__qualname__)
-        if kind in self._seen or len(self._seen) >= self._MAX_KINDS:
-            logger.warning(
-                "%s: %s: %r (the traceback was logged the first time)", message, type(exc).__name__, _short(exc)
-            )
-            return
-        self._seen.add(kind)
-        logger.error("%s", message, exc_info=exc)
-
-
-def _short(exc: BaseException) -> str:
-    text = str(exc)
-    return text if len(text) <= 200 else text[:200] + "..."

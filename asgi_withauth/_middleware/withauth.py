@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from .._cache import BoundedCache
+from .._logging import FailureLog
 from .._matcher import MatcherSet, MatcherSpec, RequestFacts
 from .._request.paths import PathPolicy, canonical_route, raw_route_path, under
 from .._request.urls import callback_path, canonical_redirect, page_url, request_origin
@@ -28,7 +29,7 @@ from ..errors import MalformedPathError, NonCanonicalPathError
 from ..errors import PathTooLongError as MatchTooLongError
 from ..options import AuthOptions
 from ..sessions import FoundToken, SessionStrategy, sessions_for
-from .replies import FailureLog, Reply, WebSocketDenial, plain, redirect, status_response
+from .replies import Reply, WebSocketDenial, plain, redirect, status_response
 from .rules import EVERY_PATH, CompiledRule, Deny, Rule, call_authorized, compile_rule, has_token
 
 if TYPE_CHECKING:

@@ -2,8 +2,9 @@
 
 :class:`SessionStrategy` is what WithAuth, get_token, get_server_session and the
 integrations use; :class:`JwtSessions` is next-auth's ``jwt`` strategy (the encrypted
-session cookie). :func:`sessions_for` gives the strategy of an options object, built once
-per object and kept only as long as the object lives.
+session cookie), :class:`DatabaseSessions` its ``database`` strategy (an adapter's tables).
+:func:`sessions_for` gives the strategy of an options object, built once per object and
+kept only as long as the object lives.
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ from typing import Final
 
 from ..options import AuthOptions
 from .base import FoundToken, ServerSession, SessionStrategy, TokenSource
+from .database import DatabaseSessions
 from .jwt import JwtSessions
 from .reader import TokenReader
 
 __all__ = [
+    "DatabaseSessions",
     "FoundToken",
     "JwtSessions",
     "ServerSession",
@@ -35,5 +38,6 @@ def sessions_for(options: AuthOptions) -> SessionStrategy:
     """The session strategy for ``options``: one per options object (keys derived once)."""
     strategy = _STRATEGIES.get(options)
     if strategy is None:
-        strategy = _STRATEGIES[options] = JwtSessions(options)
+        kind = DatabaseSessions if options.resolved_strategy == "database" else JwtSessions
+        strategy = _STRATEGIES[options] = kind(options)
     return strategy

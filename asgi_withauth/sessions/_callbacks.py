@@ -17,9 +17,11 @@ __all__ = ["default_session", "iso_ms", "json_object", "run_callback"]
 _USER_CLAIMS: Final = (("name", "name"), ("email", "email"), ("image", "picture"))
 
 
-def iso_ms(moment: float) -> str:
-    """JavaScript's ``Date.prototype.toISOString()``: milliseconds and ``Z``."""
-    stamp = datetime.fromtimestamp(moment, tz=timezone.utc)
+def iso_ms(moment: float | datetime) -> str:
+    """JavaScript's ``Date.prototype.toISOString()``: milliseconds and ``Z``, for a Unix time
+    or an aware datetime."""
+    stamp = moment if isinstance(moment, datetime) else datetime.fromtimestamp(moment, tz=timezone.utc)
+    stamp = stamp.astimezone(timezone.utc)
     return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
 
 

@@ -36,7 +36,7 @@ class SessionRefresher:
         self.reader = reader
         options = reader.options
         self.max_age = options.max_age
-        self.update_age = options.update_age
+        self.update_age = options.update_age or ALWAYS
         self.cookie_options = dict(options.cookie_options)
         self.encode_hook = options.encode
 

@@ -1,0 +1,227 @@
+"""next-auth's ``database`` session strategy: the cookie holds an opaque session token, and the
+session lives in the adapter's tables.
+
+get_server_session follows next-auth (v4 ``core/routes/session.ts``, Auth.js
+``lib/actions/session.ts``) step by step: no row, clear the cookie; a row past ``expires``
+(milliseconds, no tolerance), delete it and clear the cookie; a row last extended ``update_age``
+ago or more, extend it to ``now + max_age``; run the ``session`` callback; re-set the cookie
+with ``Expires = now + max_age``. An adapter that fails: logged, no session, cookie untouched.
+
+WithAuth and the integrations read through a short-lived cache of lookups (hits and misses
+apart, so that misses cannot push hits out), at most one query per request, after a format
+check of the cookie value; they never write.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
+from time import monotonic
+from typing import TYPE_CHECKING, Any, Final
+
+from .._cache import BoundedCache
+from .._logging import FailureLog, logger
+from .._request.cookies import CookieWrite, cookie_name_version, set_cookie_headers
+from ..errors import CallbackError
+from ..jwt import Version
+from ..options import DEFAULT_UPDATE_AGE, AuthOptions
+from ._callbacks import iso_ms, json_object, run_callback
+from .base import FoundToken, ServerSession
+from .reader import Broken, Located, TokenReader
+from .refresh import SessionRefresher
+from .tokens import DecodedToken
+
+if TYPE_CHECKING:
+    from ..adapters.base import AdapterSession, AdapterUser, SessionAdapter
+
+__all__ = ["DatabaseSessions", "monotonic", "now", "session_claims", "user_dict"]
+
+# What a session token can look like in a cookie: cookie-octets, and at most the 255 characters
+# of the adapters' "sessionToken" columns. Anything else is no session, without a query.
+_SESSION_TOKEN: Final = re.compile(r"[!#-+\--:<-\[\]-~]{1,255}")
+
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MILLISECOND: Final = datetime.resolution * 1000
+
+Lookup = tuple[DecodedToken, float]  # the session's claims, and its expiry (Unix time)
+
+
+def now() -> float:
+    """The current Unix time (tests replace it to run next-auth's clock rules at fixed times)."""
+    return time.time()
+
+
+def _ms(moment: datetime) -> int:
+    """A datetime as JavaScript's ``Date.valueOf()``: whole milliseconds since the epoch."""
+    return (moment - _EPOCH) // _MILLISECOND
+
+
+def user_dict(user: AdapterUser) -> dict[str, Any]:
+    """The adapter's user as next-auth hands it to callbacks (dates as ISO strings)."""
+    verified = user.email_verified
+    return {
+        "id": user.id,
+        "name": user.name,
+        "email": user.email,
+        "emailVerified": None if verified is None else iso_ms(verified),
+        "image": user.image,
+    }
+
+
+def session_claims(session: AdapterSession, user: AdapterUser) -> dict[str, Any]:
+    """What WithAuth puts at ``scope["nextauth"]["token"]`` for a database session: the user
+    row and the session row (without its token)."""
+    return {"user": user_dict(user), "session": {"userId": session.user_id, "expires": iso_ms(session.expires)}}
+
+
+class DatabaseSessions:
+    """Sessions kept in the adapter's tables, found by the session token in next-auth's cookie."""
+
+    strategy = "database"
+    read_now: Callable[[Mapping[str, Any]], FoundToken | None] | None = None
+    claims_now: Callable[[Mapping[str, Any]], dict[str, Any] | None] | None = None
+
+    def __init__(self, options: AuthOptions) -> None:
+        assert options.adapter is not None
+        self.options = options
+        self.adapter: SessionAdapter = options.adapter
+        self.configured = True
+        self.reader = TokenReader(options)  # finds the cookie: names, __Secure-, chunks
+        self.refresher = SessionRefresher(self.reader)  # writes and clears it
+        self.update_age = options.update_age if options.update_age is not None else DEFAULT_UPDATE_AGE
+        self._hits: BoundedCache[str, tuple[Lookup, float]] = BoundedCache(options.cache_size)
+        self._misses: BoundedCache[str, float] = BoundedCache(options.cache_size)
+        self._failures = FailureLog()
+
+    # ------------------------------------------------------------------ WithAuth, integrations
+
+    async def read(self, scope: Mapping[str, Any], *, bearer: bool = True) -> FoundToken | None:
+        located = self._session_cookie(scope)
+        if located is None:
+            return None
+        lookup = await self._cached_lookup(located.raw)
+        if lookup is None:
+            return None
+        decoded, expires = lookup
+        if expires < now():  # as next-auth: expired at the millisecond, no tolerance
+            return None
+        return FoundToken(located.raw, located.source, decoded, located.cookies)
+
+    def raw_token(self, scope: Mapping[str, Any]) -> str | None:
+        located = self._session_cookie(scope)
+        return None if located is None else located.raw
+
+    async def refresh(self, found: FoundToken, scope: Mapping[str, Any]) -> list[str]:
+        """Nothing: extending a database session writes its row, which get_server_session
+        does (next-auth's session route); the middleware only reads."""
+        return []
+
+    def _session_cookie(self, scope: Mapping[str, Any]) -> Located | None:
+        located = self.reader.locate(scope, bearer=False)
+        if type(located) is not Located or not _SESSION_TOKEN.fullmatch(located.raw):
+            return None
+        return located
+
+    async def _cached_lookup(self, token: str) -> Lookup | None:
+        """The session of ``token`` from the cache, or one query (then cached for ``lookup_ttl``)."""
+        moment = monotonic()
+        hit = self._hits.get(token)
+        if hit is not None and hit[1] > moment:
+            return hit[0]
+        miss = self._misses.get(token)
+        if miss is not None and miss > moment:
+            return None
+        try:
+            found = await self.adapter.get_session_and_user(token)
+        except Exception as exc:
+            self._failures.log("the database session lookup failed; the request counts as signed out", exc)
+            return None  # not cached: the next request asks again
+        deadline = moment + self.options.lookup_ttl
+        if found is None:
+            self._misses.put(token, deadline)
+            return None
+        session, user = found
+        lookup = (DecodedToken(session_claims(session, user)), session.expires.timestamp())
+        self._hits.put(token, (lookup, deadline))
+        return lookup
+
+    # ------------------------------------------------------------------ get_server_session
+
+    async def load_session(self, scope: Mapping[str, Any]) -> ServerSession:
+        located = self.reader.locate(scope, bearer=False)
+        if located is None:
+            return ServerSession(None)
+        refresher = self.refresher
+        if isinstance(located, Broken):
+            return ServerSession(None, refresher.clear(located.cookie_name, located.cookies, scope))
+        assert isinstance(located, Located)
+        name, token = located.source.cookie_name, located.raw
+        try:
+            found = await self._lookup_now(token)
+            if found is None:  # no such session: next-auth clears the cookie
+                return ServerSession(None, refresher.clear(name, located.cookies, scope))
+            return await self._session(found, name, token, scope)
+        except Exception as exc:
+            logger.error(
+                "SESSION_ERROR: %s: %s; no session, the session cookie is left as it is",
+                type(exc).__name__,
+                exc,
+                exc_info=not isinstance(exc, CallbackError),
+            )
+            return ServerSession(None)
+
+    async def _lookup_now(self, token: str) -> tuple[AdapterSession, AdapterUser] | None:
+        """next-auth's read: the row, or None; an expired row is deleted first."""
+        if not _SESSION_TOKEN.fullmatch(token):
+            return None
+        found = await self.adapter.get_session_and_user(token)
+        if found is not None and _ms(found[0].expires) < int(now() * 1000):
+            await self.adapter.delete_session(token)
+            return None
+        return found
+
+    async def _session(
+        self, found: tuple[AdapterSession, AdapterUser], name: str, token: str, scope: Mapping[str, Any]
+    ) -> ServerSession:
+        options = self.options
+        session, user = found
+        now_ms = int(now() * 1000)
+        new_expires = datetime.fromtimestamp((now_ms + options.max_age * 1000) / 1000, tz=timezone.utc)
+        if _ms(session.expires) - options.max_age * 1000 + self.update_age * 1000 <= now_ms:
+            await self.adapter.update_session(token, expires=new_expires)
+        version: Version = options.version or cookie_name_version(name) or 4
+        payload = await run_callback(
+            options.callback("session") or (_default_v4 if version == 4 else _default_v5),
+            session=_callback_session(session, user, version),
+            user=user_dict(user),
+        )
+        result = None if payload is None else json_object(payload, "session")
+        if version == 4 and not result:  # v4's getServerSession returns null for an empty session
+            result = None
+        cookie = CookieWrite(name, token, clear=False)
+        headers = set_cookie_headers([cookie], self.refresher.options(name, scope), expires=new_expires.timestamp())
+        return ServerSession(result, headers)
+
+
+def _callback_session(session: AdapterSession, user: AdapterUser, version: Version) -> dict[str, Any]:
+    """The ``session`` argument of the session callback: next-auth v4 builds the public
+    subset; Auth.js passes the row with the user (its default callback then trims it)."""
+    expires = iso_ms(session.expires)
+    if version == 4:
+        return {"user": {"name": user.name, "email": user.email, "image": user.image}, "expires": expires}
+    row = {"sessionToken": session.session_token, "userId": session.user_id, "expires": expires}
+    return {**row, "user": user_dict(user)}
+
+
+def _default_v4(session: dict[str, Any]) -> dict[str, Any]:
+    return session
+
+
+def _default_v5(session: dict[str, Any]) -> dict[str, Any]:
+    user = session.get("user") or {}
+    return {
+        "user": {"name": user.get("name"), "email": user.get("email"), "image": user.get("image")},
+        "expires": session.get("expires"),
+    }
