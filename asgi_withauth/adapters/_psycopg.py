@@ -101,6 +101,7 @@ class PostgresEngine:
             try:
                 return self._attempt(pool, sql, params, retry=True)
             except _BrokenConnection:
+                pool.check()  # a restart leaves every idle connection dead: replace them all, once
                 return self._attempt(pool, sql, params, retry=False)
         except psycopg.Error as exc:
             raise AdapterError(explain(exc, timeout=self._timeout)) from exc

@@ -72,7 +72,9 @@ class Layout:
                 _check_choice(item.name, value, ID_KINDS)
             elif item.name == "timestamps":
                 _check_choice(item.name, value, TIMESTAMP_KINDS)
-            elif value is not None and not (isinstance(value, str) and _IDENTIFIER.fullmatch(value)):
+            elif item.name == "updated_at" and value is None:
+                continue
+            elif not (isinstance(value, str) and _IDENTIFIER.fullmatch(value)):
                 raise ConfigurationError(
                     f"Layout.{item.name}={value!r} is not a plain SQL name: use letters, digits, '_' or '$' "
                     "(at most 63, not starting with a digit); it is quoted, so case is kept"
