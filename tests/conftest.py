@@ -30,4 +30,6 @@ def decodes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(TokenReader, "decode_as", counting)
     return calls
+
+
 from tests.pg import pg_database, pg_server  # noqa: E402, F401  (PostgreSQL fixtures)
