@@ -132,8 +132,8 @@ def check_not_opaque(located: Located) -> None:
             "database_session",
             f"this looks like a database session id{where}: the session lives in the database, "
             "there is nothing to decode",
-            "the Next.js app uses next-auth's database session strategy; look the session up in its sessions "
-            "table, or switch the app to session: { strategy: 'jwt' } for a token asgi_withauth can read",
+            "the Next.js app uses next-auth's database session strategy: give asgi_withauth the same tables "
+            "with an adapter (WithAuth(app, adapter=PostgresAdapter(...)); see asgi_withauth.adapters)",
         )
     parts = token.split(".")
     if len(parts) == 3 and (header := b64url_json(parts[0])) is not None and "alg" in header:
