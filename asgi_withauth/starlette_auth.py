@@ -26,10 +26,19 @@ __all__ = ["NextAuthBackend", "NextAuthUser"]
 
 
 class NextAuthUser(BaseUser):
-    """A signed-in user; ``token`` is the decoded next-auth token."""
+    """A signed-in user; ``token`` is the decoded next-auth token (jwt strategy) or the
+    database session's ``{"user": ..., "session": ...}`` (database strategy)."""
 
     def __init__(self, token: dict[str, Any]) -> None:
         self.token = token
+
+    @property
+    def _claims(self) -> dict[str, Any]:
+        """Who the user is: the token's own claims, or the database session's user row."""
+        user = self.token.get("user")
+        if isinstance(user, dict) and "session" in self.token:
+            return {"sub": user.get("id"), "name": user.get("name"), "email": user.get("email")}
+        return self.token
 
     @property
     def is_authenticated(self) -> bool:
@@ -37,11 +46,13 @@ class NextAuthUser(BaseUser):
 
     @property
     def display_name(self) -> str:
-        return str(self.token.get("name") or self.token.get("email") or self.token.get("sub") or "")
+        claims = self._claims
+        return str(claims.get("name") or claims.get("email") or claims.get("sub") or "")
 
     @property
     def identity(self) -> str:
-        return str(self.token.get("sub") or "")
+        sub = self._claims.get("sub")
+        return "" if sub is None else str(sub)
 
 
 class NextAuthBackend(AuthenticationBackend):

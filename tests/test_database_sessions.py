@@ -303,3 +303,21 @@ def test_lookup_ttl_and_strategy_are_checked() -> None:
     with pytest.raises(ValueError, match="strategy"):
         AuthOptions(adapter=MemoryAdapter(), strategy="cookie")  # type: ignore[arg-type]
     assert timedelta(seconds=AuthOptions().lookup_ttl) == timedelta(seconds=5)
+
+
+async def test_starlettes_backend_reads_database_sessions() -> None:
+    from starlette.authentication import AuthCredentials
+    from starlette.requests import HTTPConnection
+
+    from asgi_withauth.starlette_auth import NextAuthBackend, NextAuthUser
+
+    backend = NextAuthBackend(adapter=adapter_with(), scopes=lambda token: ["member"])
+    found = await backend.authenticate(HTTPConnection(cookie_scope()))
+    assert found is not None
+    credentials, user = found
+    assert isinstance(credentials, AuthCredentials)
+    assert credentials.scopes == ["authenticated", "member"]
+    assert isinstance(user, NextAuthUser)
+    assert user.token["user"]["email"] == "ada@x.test"
+    assert (user.identity, user.display_name) == ("1", "Ada")
+    assert await backend.authenticate(HTTPConnection(cookie_scope("unknown"))) is None
