@@ -14,7 +14,7 @@ from typing import Protocol
 import anyio.to_thread
 
 from asgi_withauth.adapters._sql import Statement, Statements
-from asgi_withauth.adapters._values import RowReader, dump_time, to_milliseconds
+from asgi_withauth.adapters._values import RowReader, dump_time, is_id, to_milliseconds
 from asgi_withauth.adapters.base import AdapterSession, AdapterUser
 from asgi_withauth.adapters.layout import Layout
 from asgi_withauth.errors import AdapterError
@@ -38,6 +38,12 @@ def checked_token(session_token: object) -> str:
     if not isinstance(session_token, str):
         raise AdapterError(f"a session token is a str, not {type(session_token).__name__}")
     return session_token
+
+
+def checked_user_id(user_id: object) -> str | int:
+    if not is_id(user_id):
+        raise AdapterError(f"a user id is a str or an int, not {type(user_id).__name__}")
+    return user_id
 
 
 class ThreadedAdapter:
@@ -73,18 +79,23 @@ class ThreadedAdapter:
         """Delete the session row; no error if there is none."""
         await self._run(self._statements.delete_session(checked_token(session_token)))
 
-    async def create_session(self, *, session_token: str, user_id: str, expires: datetime) -> AdapterSession:
-        """Insert a session row for ``user_id``."""
-        token = checked_token(session_token)
+    async def create_session(self, *, session_token: str, user_id: str | int, expires: datetime) -> AdapterSession:
+        """Insert a session row for ``user_id``; its own id (where the Layout has one) comes from
+        the database or the Layout's id kind. The ids returned are as the table keeps them."""
+        token, owner = checked_token(session_token), checked_user_id(user_id)
+        new_id = self.layout.new_id() if self.layout.session_id else None
         statement = self._statements.create_session(
-            token, user_id=user_id, expires=self._time(expires), now=self._now()
+            new_id, token, user_id=owner, expires=self._time(expires), now=self._now()
         )
-        await self._run(statement)
-        return AdapterSession(session_token=token, user_id=str(user_id), expires=to_milliseconds(expires))
+        row = await self._run(statement)
+        if not row:
+            raise AdapterError(f"inserting into {self.layout.sessions_table} returned no row")
+        kept_user_id, own_id = self._rows.session_ids(row)
+        return AdapterSession(session_token=token, user_id=kept_user_id, expires=to_milliseconds(expires), id=own_id)
 
     async def create_user(self, *, name: str | None, email: str | None, image: str | None = None) -> AdapterUser:
         """Insert a user row; its id comes from the database or the Layout's id kind."""
-        new_id = self.layout.new_user_id()
+        new_id = self.layout.new_id()
         statement = self._statements.create_user(new_id, name=name, email=email, image=image, now=self._now())
         row = await self._run(statement)
         if not row:

@@ -1,10 +1,12 @@
-"""Values between Python and the tables: times at millisecond precision, ids as ``str``, rows checked."""
+"""Values between Python and the tables: times at millisecond precision, ids as the columns type
+them (``int`` or ``str``), rows checked."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
+from typing import TypeGuard
 
 from asgi_withauth.adapters.base import AdapterSession, AdapterUser
 from asgi_withauth.adapters.layout import Layout, TimestampKind
@@ -47,8 +49,14 @@ def load_time(value: object) -> datetime:
     raise ValueError(f"not a time: {value!r}"[:200])
 
 
+def is_id(value: object) -> TypeGuard[str | int]:
+    """An id as the tables keep them: an ``int`` (serial columns) or a ``str`` (text ones), never a bool."""
+    return isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool))
+
+
 class RowReader:
-    """Turns the joined session-and-user row into rows, or says which column holds what."""
+    """Turns the joined session-and-user row (and the inserts' returned ids) into rows, or says
+    which column holds what."""
 
     def __init__(self, layout: Layout) -> None:
         s, u = layout.sessions_table, layout.users_table
@@ -61,14 +69,16 @@ class RowReader:
             f"{u}.{layout.user_email}",
             f"{u}.{layout.user_email_verified}",
             f"{u}.{layout.user_image}",
+            *([f"{s}.{layout.session_id}"] if layout.session_id else []),  # selected last
         )
 
     def session_and_user(self, row: Sequence[object]) -> tuple[AdapterSession, AdapterUser]:
-        token, user_id, expires, uid, name, email, verified, image = row
+        token, user_id, expires, uid, name, email, verified, image, *own_id = row
         session = AdapterSession(
             session_token=self._text(0, token, nullable=False) or "",
             user_id=self._id(1, user_id),
             expires=self._time(2, expires),
+            id=self._own_id(own_id),
         )
         user = AdapterUser(
             id=self._id(3, uid),
@@ -79,9 +89,14 @@ class RowReader:
         )
         return session, user
 
-    def user_id(self, value: object) -> str:
+    def user_id(self, value: object) -> str | int:
         """A new user's id as returned by the insert."""
         return self._id(3, value)
+
+    def session_ids(self, row: Sequence[object]) -> tuple[str | int, str | int | None]:
+        """A new session's user id and own id (None where the table has none), as returned by the insert."""
+        user_id, *own_id = row
+        return self._id(1, user_id), self._own_id(own_id)
 
     def _bad(self, index: int, what: str) -> AdapterError:
         return AdapterError(
@@ -97,10 +112,14 @@ class RowReader:
         except ValueError as exc:
             raise self._bad(index, f"holds an unreadable time ({exc})") from None
 
-    def _id(self, index: int, value: object) -> str:
-        if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
-            return str(value)
+    def _id(self, index: int, value: object) -> str | int:
+        if is_id(value):
+            return value
         raise self._bad(index, f"holds {type(value).__name__}, not an id")
+
+    def _own_id(self, selected: Sequence[object]) -> str | int | None:
+        """The session's own id: selected last where the Layout has it."""
+        return self._id(8, selected[0]) if selected else None
 
     def _text(self, index: int, value: object, *, nullable: bool = True) -> str | None:
         if isinstance(value, str) or (value is None and nullable):

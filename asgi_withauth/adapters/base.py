@@ -17,9 +17,10 @@ __all__ = ["AdapterSession", "AdapterUser", "SessionAdapter"]
 
 @dataclass(frozen=True, slots=True)
 class AdapterUser:
-    """A row of the users table. ``id`` is always a ``str`` (serial ids too), as Auth.js adapters give it."""
+    """A row of the users table. ``id`` keeps the column's type, as Auth.js adapters give it to the
+    callbacks: an ``int`` for serial ids (``@auth/pg-adapter``), a ``str`` for text ids (Prisma, Drizzle)."""
 
-    id: str
+    id: str | int
     name: str | None
     email: str | None
     image: str | None
@@ -28,11 +29,13 @@ class AdapterUser:
 
 @dataclass(frozen=True, slots=True)
 class AdapterSession:
-    """A row of the sessions table."""
+    """A row of the sessions table. ``user_id`` and ``id`` keep their columns' types (see
+    :class:`AdapterUser`); ``id`` is the row's own key, None where the table has none (Drizzle's)."""
 
     session_token: str
-    user_id: str
+    user_id: str | int
     expires: datetime  # aware, UTC, millisecond precision (a JavaScript Date)
+    id: str | int | None = None
 
 
 class SessionAdapter(Protocol):
@@ -54,7 +57,7 @@ class SessionAdapter(Protocol):
         """Delete the session row (no error if there is none)."""
         ...
 
-    async def create_session(self, *, session_token: str, user_id: str, expires: datetime) -> AdapterSession:
+    async def create_session(self, *, session_token: str, user_id: str | int, expires: datetime) -> AdapterSession:
         """Insert a session row."""
         ...
 

@@ -3,16 +3,19 @@
 Three presets match the official adapters' default schemas:
 
 - :data:`PG_ADAPTER`: ``@auth/pg-adapter``'s schema.sql: ``users`` and ``sessions``, serial
-  integer ids, ``expires timestamptz``.
-- :data:`PRISMA`: ``@auth/prisma-adapter``'s models: ``"User"`` and ``"Session"``, cuid text ids
-  made by the client, ``timestamp(3)`` without time zone holding UTC on PostgreSQL.
+  integer ids (sessions have one too), ``expires timestamptz``.
+- :data:`PRISMA`: ``@auth/prisma-adapter``'s models: ``"User"`` and ``"Session"`` (keyed by
+  ``"sessionToken"``), cuid text ids made by the client, ``timestamp(3)`` without time zone
+  holding UTC on PostgreSQL.
 - :data:`DRIZZLE`: ``@auth/drizzle-adapter``'s tables: ``"user"`` and ``"session"``
   (``"sessionToken"`` primary key), random-UUID text ids, ``timestamp`` without time zone
   holding UTC on PostgreSQL.
 
 On SQLite every timestamp is integer milliseconds since the epoch (what Prisma and Drizzle
 write there); :class:`~asgi_withauth.adapters.SQLiteAdapter` switches any layout to that.
-Renamed tables or columns: ``dataclasses.replace(PRISMA, sessions_table="auth_session")``.
+Renamed tables or columns: ``dataclasses.replace(PRISMA, sessions_table="auth_session")``; a
+Prisma ``Session`` model with ``id String @id @default(cuid())`` (older schemas, and the Prisma
+docs' MySQL and SQLite ones): ``replace(PRISMA, session_id="id")``.
 """
 
 from __future__ import annotations
@@ -33,11 +36,13 @@ TimestampKind = Literal["timestamptz", "timestamp", "epoch_ms"]
 ``epoch_ms`` (an integer, milliseconds since 1970-01-01 UTC)."""
 
 IdKind = Literal["serial", "cuid", "uuid"]
-"""How a new user's id is made: by the database (``serial``), or by the client as a cuid-like
-string (Prisma's ``@default(cuid())``) or a random UUID (Drizzle's ``crypto.randomUUID()``)."""
+"""How a new row's id is made (users', and sessions' where they have one): by the database
+(``serial``, read back as an ``int``), or by the client as a cuid-like string (Prisma's
+``@default(cuid())``) or a random UUID (Drizzle's ``crypto.randomUUID()``)."""
 
 TIMESTAMP_KINDS: tuple[TimestampKind, ...] = ("timestamptz", "timestamp", "epoch_ms")
 ID_KINDS: tuple[IdKind, ...] = ("serial", "cuid", "uuid")
+_OPTIONAL_NAMES = frozenset({"session_id", "updated_at"})
 
 # Plain SQL identifiers: quoted once when queries are built, so case is kept; no quotes, no
 # '%' (psycopg's placeholder), nothing longer than PostgreSQL keeps (63 bytes).
@@ -59,6 +64,8 @@ class Layout:
     session_token: str = "sessionToken"  # noqa: S105 (a column name)
     session_user_id: str = "userId"
     session_expires: str = "expires"
+    session_id: str | None = "id"
+    """The sessions table's own key column; None where the token is the key (Drizzle, Prisma)."""
     ids: IdKind = "serial"
     timestamps: TimestampKind = "timestamptz"
     updated_at: str | None = None
@@ -72,7 +79,7 @@ class Layout:
                 _check_choice(item.name, value, ID_KINDS)
             elif item.name == "timestamps":
                 _check_choice(item.name, value, TIMESTAMP_KINDS)
-            elif item.name == "updated_at" and value is None:
+            elif item.name in _OPTIONAL_NAMES and value is None:
                 continue
             elif not (isinstance(value, str) and _IDENTIFIER.fullmatch(value)):
                 raise ConfigurationError(
@@ -80,8 +87,9 @@ class Layout:
                     "(at most 63, not starting with a digit); it is quoted, so case is kept"
                 )
 
-    def new_user_id(self) -> str | None:
-        """A new user's id as the client makes it; None when the database makes it (``serial``)."""
+    def new_id(self) -> str | None:
+        """A new row's id (a user's, or a session's) as the client makes it; None when the database
+        makes it (``serial``)."""
         if self.ids == "cuid":
             return "c" + "".join(secrets.choice(_CUID_ALPHABET) for _ in range(24))
         if self.ids == "uuid":
@@ -99,10 +107,11 @@ PG_ADAPTER = Layout()
 timestamptz, image)``, ``sessions(id serial, "userId" integer, expires timestamptz,
 "sessionToken" varchar(255))``."""
 
-PRISMA = Layout(users_table="User", sessions_table="Session", ids="cuid", timestamps="timestamp")
-"""``@auth/prisma-adapter``: ``"User"``, ``"Session"`` (cuid text ids; ``timestamp(3)`` without
-time zone holding UTC on PostgreSQL, integer milliseconds on SQLite)."""
+PRISMA = Layout(users_table="User", sessions_table="Session", session_id=None, ids="cuid", timestamps="timestamp")
+"""``@auth/prisma-adapter`` (its schema.prisma): ``"User"`` (cuid text ids), ``"Session"`` keyed
+by ``"sessionToken"``, no ``id``; ``timestamp(3)`` without time zone holding UTC on PostgreSQL,
+integer milliseconds on SQLite."""
 
-DRIZZLE = Layout(users_table="user", sessions_table="session", ids="uuid", timestamps="timestamp")
+DRIZZLE = Layout(users_table="user", sessions_table="session", session_id=None, ids="uuid", timestamps="timestamp")
 """``@auth/drizzle-adapter``: ``"user"``, ``"session"`` (``"sessionToken"`` primary key; text
 ids; ``timestamp`` without time zone holding UTC on PostgreSQL, integer milliseconds on SQLite)."""

@@ -35,7 +35,7 @@ def _hint(exc: sqlite3.Error) -> str:
     if "same thread" in text:
         return "a connect function must create the connection with check_same_thread=False"
     if "RETURNING" in text:
-        return "creating users needs SQLite 3.35 or later"
+        return "creating users and sessions needs SQLite 3.35 or later"
     return "check the database file and that the Layout matches its tables"
 
 
