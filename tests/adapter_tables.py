@@ -6,6 +6,9 @@ adapter tests (tests/test_adapters*.py).
   ``TIMESTAMP(3)`` on PostgreSQL and ``DATETIME``, holding integer milliseconds, on SQLite).
 - Drizzle: what drizzle-kit makes of @auth/drizzle-adapter's tables (``timestamp`` with
   ``mode: "date"`` on PostgreSQL, ``integer`` with ``mode: "timestamp_ms"`` on SQLite).
+- Prisma with session ids: what ``prisma migrate`` makes of the Prisma docs' SQLite schema
+  (``Session.id String @id @default(cuid())``, ``createdAt``/``updatedAt`` on both models; older
+  @auth/prisma-adapter schemas had the same ``id``), on SQLite and PostgreSQL.
 - SQLite, pg-adapter layout: ``SQLiteAdapter(create_tables=True)`` makes those.
 """
 
@@ -53,6 +56,30 @@ DRIZZLE_SQLITE = (
     "CREATE TABLE `session` (`sessionToken` text PRIMARY KEY NOT NULL, `userId` text NOT NULL,"
     " `expires` integer NOT NULL, FOREIGN KEY (`userId`) REFERENCES `user`(`id`)"
     " ON UPDATE no action ON DELETE cascade)",
+)
+
+PRISMA_WITH_SESSION_IDS_SQLITE = (
+    'CREATE TABLE "User" ("id" TEXT NOT NULL PRIMARY KEY, "name" TEXT, "email" TEXT, "emailVerified" DATETIME,'
+    ' "image" TEXT, "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP, "updatedAt" DATETIME NOT NULL)',
+    'CREATE TABLE "Session" ("id" TEXT NOT NULL PRIMARY KEY, "sessionToken" TEXT NOT NULL, "userId" TEXT NOT NULL,'
+    ' "expires" DATETIME NOT NULL, "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,'
+    ' "updatedAt" DATETIME NOT NULL, CONSTRAINT "Session_userId_fkey" FOREIGN KEY ("userId") REFERENCES "User" ("id")'
+    " ON DELETE CASCADE ON UPDATE CASCADE)",
+    'CREATE UNIQUE INDEX "User_email_key" ON "User"("email")',
+    'CREATE UNIQUE INDEX "Session_sessionToken_key" ON "Session"("sessionToken")',
+)
+
+PRISMA_WITH_SESSION_IDS_POSTGRES = (
+    'CREATE TABLE "User" ("id" TEXT NOT NULL, "name" TEXT, "email" TEXT, "emailVerified" TIMESTAMP(3), "image" TEXT,'
+    ' "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP, "updatedAt" TIMESTAMP(3) NOT NULL,'
+    ' CONSTRAINT "User_pkey" PRIMARY KEY ("id"))',
+    'CREATE TABLE "Session" ("id" TEXT NOT NULL, "sessionToken" TEXT NOT NULL, "userId" TEXT NOT NULL,'
+    ' "expires" TIMESTAMP(3) NOT NULL, "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,'
+    ' "updatedAt" TIMESTAMP(3) NOT NULL, CONSTRAINT "Session_pkey" PRIMARY KEY ("id"))',
+    'CREATE UNIQUE INDEX "User_email_key" ON "User"("email")',
+    'CREATE UNIQUE INDEX "Session_sessionToken_key" ON "Session"("sessionToken")',
+    'ALTER TABLE "Session" ADD CONSTRAINT "Session_userId_fkey" FOREIGN KEY ("userId") REFERENCES "User"("id")'
+    " ON DELETE CASCADE ON UPDATE CASCADE",
 )
 
 TABLES = {

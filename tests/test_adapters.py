@@ -79,20 +79,27 @@ class Case:
             return int(moment.timestamp() * 1000)
         return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
-    def add_user(self, name: str = "Ada", email: str = "ada@example.test") -> str:
-        """A user row written straight to the table; its id as the adapter returns it."""
+    def add_user(self, name: str = "Ada", email: str = "ada@example.test") -> str | int:
+        """A user row written straight to the table; its id as the driver returns it."""
         if self.layout.ids == "serial":
             (row,) = self.raw.run(f'INSERT INTO {self.users} (name, email) VALUES (?, ?) RETURNING "id"', name, email)
-            return str(row[0])
-        user_id = self.layout.new_user_id()
+            assert isinstance(row[0], int)
+            return row[0]
+        user_id = self.layout.new_id()
         self.raw.run(f'INSERT INTO {self.users} ("id", name, email) VALUES (?, ?, ?)', user_id, name, email)
         assert user_id is not None
         return user_id
 
-    def add_session(self, token: str, user_id: str, expires: object) -> None:
-        self.raw.run(
-            f'INSERT INTO {self.sessions} ("sessionToken", "userId", expires) VALUES (?, ?, ?)', token, user_id, expires
+    def add_session(self, token: str, user_id: str | int, expires: object) -> int | None:
+        """A session row written straight to the table; its own (serial) id where the layout has one."""
+        returning = ' RETURNING "id"' if self.layout.session_id else ""
+        rows = self.raw.run(
+            f'INSERT INTO {self.sessions} ("sessionToken", "userId", expires) VALUES (?, ?, ?){returning}',
+            token,
+            user_id,
+            expires,
         )
+        return int(rows[0][0]) if rows else None
 
     def stored_expires(self, token: str) -> Any:
         rows = self.raw.run(f'SELECT expires FROM {self.sessions} WHERE "sessionToken" = ?', token)
@@ -106,7 +113,9 @@ class Case:
             self.raw.run(f"ALTER TABLE {self.sessions} ALTER COLUMN expires DROP NOT NULL")
         else:  # SQLite cannot drop NOT NULL: the table is made again without it
             self.raw.run(f"DROP TABLE {self.sessions}")
-            self.raw.run(f'CREATE TABLE {self.sessions} ("sessionToken" TEXT PRIMARY KEY, "userId" TEXT, expires)')
+            own_id = '"id" INTEGER PRIMARY KEY, ' if self.layout.session_id else ""
+            user_id = "INTEGER" if self.layout.ids == "serial" else "TEXT"
+            self.raw.run(f'CREATE TABLE {self.sessions} ({own_id}"sessionToken" TEXT, "userId" {user_id}, expires)')
 
 
 CASES = [
@@ -169,7 +178,7 @@ async def test_create_get_update_delete(case: Case) -> None:
     user = await case.adapter.create_user(name="Ada", email="ada@example.test", image="https://img.test/a.png")
     expires = in_a_day().replace(microsecond=250_000)
     session = await case.adapter.create_session(session_token="token-1", user_id=user.id, expires=expires)
-    assert session == AdapterSession(session_token="token-1", user_id=user.id, expires=expires)
+    assert session == AdapterSession(session_token="token-1", user_id=user.id, expires=expires, id=session.id)
 
     found = await case.adapter.get_session_and_user("token-1")
     assert found is not None
@@ -189,16 +198,40 @@ async def test_create_get_update_delete(case: Case) -> None:
     assert case.count(case.users) == 1  # the user stays
 
 
-async def test_ids_are_strings_of_the_presets_kind(case: Case) -> None:
+async def test_ids_keep_the_columns_type(case: Case) -> None:
+    """As the JavaScript adapters hand them to the callbacks: pg-adapter's serial ids as numbers
+    (its sessions have one too), Prisma's cuid and Drizzle's UUID text ids as strings (and their
+    sessions have no id)."""
     user = await case.adapter.create_user(name=None, email="b@example.test")
-    pattern = {"pg_adapter": r"[1-9][0-9]*", "prisma": r"c[a-z0-9]{24}", "drizzle": r"[0-9a-f-]{36}"}[case.preset]
-    assert isinstance(user.id, str)
-    assert re.fullmatch(pattern, user.id)
-    await case.adapter.create_session(session_token="t", user_id=user.id, expires=in_a_day())
+    second = await case.adapter.create_user(name=None, email="c@example.test")
+    created = await case.adapter.create_session(session_token="t", user_id=second.id, expires=in_a_day())
     found = await case.adapter.get_session_and_user("t")
     assert found is not None
-    assert found[0].user_id == found[1].id == user.id
-    assert isinstance(found[0].user_id, str)
+    session, owner = found
+    assert session == created
+    assert owner == second
+    if case.preset == "pg_adapter":
+        assert (user.id, second.id, session.user_id, session.id) == (1, 2, 2, 1)
+        assert all(type(value) is int for value in (user.id, session.user_id, owner.id, session.id))
+    else:
+        pattern = {"prisma": r"c[a-z0-9]{24}", "drizzle": r"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}"}[case.preset]
+        assert isinstance(owner.id, str)
+        assert re.fullmatch(pattern, owner.id)
+        assert session.user_id == owner.id
+        assert session.id is None
+
+
+async def test_the_sessions_own_id_is_read_where_the_layout_has_one(case: Case) -> None:
+    user_id = case.add_user()
+    first = case.add_session("first", user_id, case.js_time(WRITTEN_BY_JS))
+    second = case.add_session("second", user_id, case.js_time(WRITTEN_BY_JS))
+    found = await case.adapter.get_session_and_user("second")
+    assert found is not None
+    assert found[0].id == second
+    if case.preset == "pg_adapter":
+        assert (first, second) == (1, 2)
+    else:
+        assert second is None
 
 
 async def test_times_are_milliseconds_kept_as_the_column_kind_says(case: Case) -> None:
@@ -230,12 +263,12 @@ async def test_times_are_milliseconds_kept_as_the_column_kind_says(case: Case) -
 async def test_rows_written_by_the_javascript_adapters_are_read(case: Case) -> None:
     user_id = case.add_user(name="Grace", email="grace@example.test")
     case.raw.run(f'UPDATE {case.users} SET "emailVerified" = ?', case.js_time(WRITTEN_BY_JS))
-    case.add_session("from-js", user_id, case.js_time(WRITTEN_BY_JS))
+    session_id = case.add_session("from-js", user_id, case.js_time(WRITTEN_BY_JS))
 
     found = await case.adapter.get_session_and_user("from-js")
     assert found is not None
     session, user = found
-    assert session == AdapterSession(session_token="from-js", user_id=user_id, expires=WRITTEN_BY_JS)
+    assert session == AdapterSession(session_token="from-js", user_id=user_id, expires=WRITTEN_BY_JS, id=session_id)
     assert (user.id, user.name, user.email, user.image) == (user_id, "Grace", "grace@example.test", None)
     assert user.email_verified == WRITTEN_BY_JS
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -13,10 +14,18 @@ from asgi_withauth.adapters import DRIZZLE, PG_ADAPTER, PRISMA, Layout
 from asgi_withauth.adapters._sql import Statements
 from asgi_withauth.adapters._values import dump_time, load_time
 from asgi_withauth.errors import ConfigurationError
-from tests.adapter_tables import DRIZZLE_POSTGRES, DRIZZLE_SQLITE, PRISMA_POSTGRES, PRISMA_SQLITE
+from tests.adapter_tables import (
+    DRIZZLE_POSTGRES,
+    DRIZZLE_SQLITE,
+    PRISMA_POSTGRES,
+    PRISMA_SQLITE,
+    PRISMA_WITH_SESSION_IDS_POSTGRES,
+    PRISMA_WITH_SESSION_IDS_SQLITE,
+)
 from tests.pg import PG_ADAPTER_SCHEMA
 
 UTC = timezone.utc
+PRISMA_IDS = replace(PRISMA, session_id="id", updated_at="updatedAt")  # a Session model with an id
 
 
 def schema_columns(sql: str) -> dict[str, dict[str, str]]:
@@ -34,7 +43,8 @@ def schema_columns(sql: str) -> dict[str, dict[str, str]]:
 def layout_columns(layout: Layout) -> tuple[set[str], set[str]]:
     users = {layout.user_id, layout.user_name, layout.user_email, layout.user_email_verified, layout.user_image}
     sessions = {layout.session_token, layout.session_user_id, layout.session_expires}
-    return users, sessions
+    optional = {name for name in (layout.session_id, layout.updated_at) if name}
+    return users | ({layout.updated_at} if layout.updated_at else set()), sessions | optional
 
 
 @pytest.mark.parametrize(
@@ -45,6 +55,8 @@ def layout_columns(layout: Layout) -> tuple[set[str], set[str]]:
         pytest.param(PRISMA, ";".join(PRISMA_SQLITE), "DATETIME", id="prisma sqlite"),
         pytest.param(DRIZZLE, ";".join(DRIZZLE_POSTGRES), "TIMESTAMP", id="drizzle postgres"),
         pytest.param(DRIZZLE, ";".join(DRIZZLE_SQLITE), "INTEGER", id="drizzle sqlite"),
+        pytest.param(PRISMA_IDS, ";".join(PRISMA_WITH_SESSION_IDS_POSTGRES), "TIMESTAMP(3)", id="prisma ids postgres"),
+        pytest.param(PRISMA_IDS, ";".join(PRISMA_WITH_SESSION_IDS_SQLITE), "DATETIME", id="prisma ids sqlite"),
     ],
 )
 def test_each_preset_names_its_adapters_tables_and_columns(layout: Layout, schema: str, time_type: str) -> None:
@@ -56,11 +68,16 @@ def test_each_preset_names_its_adapters_tables_and_columns(layout: Layout, schem
     assert tables[layout.users_table][layout.user_email_verified] == time_type
     id_type = tables[layout.users_table][layout.user_id]
     assert (layout.ids == "serial") == (id_type == "SERIAL")
+    # a sessions table has its own id column exactly where the layout names one, of the users' kind
+    session_id_type = tables[layout.sessions_table].get("id")
+    assert (layout.session_id is not None) == (session_id_type is not None)
+    assert session_id_type in {None, id_type}
     assert (layout.timestamps == "timestamptz") == (time_type == "TIMESTAMPTZ")
 
 
 def test_the_presets_kinds() -> None:
     assert (PG_ADAPTER.users_table, PG_ADAPTER.sessions_table, PG_ADAPTER.ids) == ("users", "sessions", "serial")
+    assert (PG_ADAPTER.session_id, PRISMA.session_id, DRIZZLE.session_id) == ("id", None, None)
     assert (PRISMA.users_table, PRISMA.sessions_table, PRISMA.ids, PRISMA.timestamps) == (
         "User",
         "Session",
@@ -84,6 +101,8 @@ def test_a_name_that_is_not_plain_is_refused_at_once(name: str) -> None:
         Layout(sessions_table=name)
     with pytest.raises(ConfigurationError, match="session_expires"):
         Layout(session_expires=name)
+    with pytest.raises(ConfigurationError, match="session_id"):
+        Layout(session_id=name)
 
 
 def test_kinds_are_checked() -> None:
@@ -102,13 +121,13 @@ def test_plain_names_keep_their_case() -> None:
     assert '"auth_session$2"' in sql
 
 
-def test_new_user_ids() -> None:
-    assert PG_ADAPTER.new_user_id() is None
-    cuid = PRISMA.new_user_id()
+def test_new_ids() -> None:
+    assert PG_ADAPTER.new_id() is None
+    cuid = PRISMA.new_id()
     assert cuid is not None
     assert re.fullmatch(r"c[a-z0-9]{24}", cuid)
-    assert cuid != PRISMA.new_user_id()
-    made = DRIZZLE.new_user_id()
+    assert cuid != PRISMA.new_id()
+    made = DRIZZLE.new_id()
     assert made is not None
     assert uuid.UUID(made).version == 4
 
@@ -122,7 +141,12 @@ def test_statements_carry_values_only_as_parameters(layout: Layout) -> None:
     assert hostile not in sql
     sql, params = statements.update_session(hostile, expires=1, now=2)
     assert params == (1, hostile)
-    sql, params = statements.create_user(layout.new_user_id(), name=hostile, email=None, image=None, now=0)
+    sql, params = statements.create_user(layout.new_id(), name=hostile, email=None, image=None, now=0)
+    assert hostile not in sql
+    assert sql.count("%s") == len(params)
+    sql, params = statements.create_session(
+        layout.new_id() if layout.session_id else None, hostile, user_id=1, expires=1, now=0
+    )
     assert hostile not in sql
     assert sql.count("%s") == len(params)
 
@@ -132,9 +156,37 @@ def test_the_updated_at_column_is_written_when_named() -> None:
     sql, params = statements.update_session("t", expires=1, now=2)
     assert sql == 'UPDATE "sessions" SET "expires" = ?, "updatedAt" = ? WHERE "sessionToken" = ?'
     assert params == (1, 2, "t")
-    sql, params = statements.create_session("t", user_id="7", expires=1, now=2)
-    assert sql == 'INSERT INTO "sessions" ("sessionToken", "userId", "expires", "updatedAt") VALUES (?, ?, ?, ?)'
-    assert params == ("t", "7", 1, 2)
+    sql, params = statements.create_session(None, "t", user_id=7, expires=1, now=2)
+    assert sql == (
+        'INSERT INTO "sessions" ("sessionToken", "userId", "expires", "updatedAt") VALUES (?, ?, ?, ?)'
+        ' RETURNING "userId", "id"'
+    )
+    assert params == ("t", 7, 1, 2)
+
+
+@pytest.mark.parametrize(
+    ("layout", "selected", "inserted", "returned"),
+    [
+        pytest.param(
+            PG_ADAPTER, ', s."id" FROM', '("sessionToken", "userId", "expires")', '"userId", "id"', id="serial"
+        ),
+        pytest.param(PRISMA, " FROM", '("sessionToken", "userId", "expires")', '"userId"', id="no session id"),
+        pytest.param(
+            replace(PRISMA, session_id="id"),
+            ', s."id" FROM',
+            '("id", "sessionToken", "userId", "expires")',
+            '"userId", "id"',
+            id="cuid session id",
+        ),
+    ],
+)
+def test_the_sessions_own_id_is_selected_last_and_made_as_the_users(
+    layout: Layout, selected: str, inserted: str, returned: str
+) -> None:
+    statements = Statements.build(layout, placeholder="?")
+    assert f'u."image"{selected}' in statements.select_session_and_user
+    assert f"{inserted} VALUES" in statements.insert_session
+    assert statements.insert_session.endswith(f" RETURNING {returned}")
 
 
 # --------------------------------------------------------------------------- times

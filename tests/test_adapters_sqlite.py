@@ -29,7 +29,7 @@ async def adapter(tmp_path: Path) -> AsyncIterator[SQLiteAdapter]:
         await made.aclose()
 
 
-async def seed(adapter: SQLiteAdapter, token: str = "t") -> str:  # noqa: S107
+async def seed(adapter: SQLiteAdapter, token: str = "t") -> str | int:  # noqa: S107
     user = await adapter.create_user(name="Ada", email=f"{token}@example.test")
     await adapter.create_session(session_token=token, user_id=user.id, expires=EXPIRES)
     return user.id
