@@ -103,20 +103,9 @@ CALLBACKS: dict[str, Callbacks] = {
 }
 
 # Open differences from the real packages, by (callbacks, version): strict xfails (when fixed,
-# the marker must go). pg-adapter hands the callbacks its rows as pg returns them: `users.id`
-# and `sessions."userId"` are int4, so JavaScript numbers (`"id": 1`); ours hands them as
-# strings (`"id": "1"`, AdapterUser.id and AdapterSession.user_id are str). Auth.js also
-# spreads the whole session row into the session callback's `session` (`{id, sessionToken,
-# userId, expires, user}`); ours passes no `id` (AdapterSession has no such field).
-_IDS = "user.id: theirs 1 (pg's int4, a number), ours '1' (AdapterUser.id is str)"
-_ROW = "v5 session argument: theirs has the row's `id` and userId 1; ours has no `id` and userId '1'"
-KNOWN: dict[tuple[str, Version], str] = {
-    ("add_id", 4): _IDS,
-    ("add_id", 5): _IDS,
-    ("user_row", 4): _IDS,
-    ("user_row", 5): _IDS,
-    ("identity", 5): f"{_ROW}; {_IDS}",
-}
+# the marker must go). None open: pg-adapter's int4 ids reach the callbacks as numbers on both
+# sides, and the v5 `session` argument carries the session row's own `id` on both.
+KNOWN: dict[tuple[str, Version], str] = {}
 
 
 # ----------------------------------------------------------------- the database, as a judge
@@ -652,7 +641,7 @@ async def test_withauth_over_a_session_from_a_real_sign_in(
             assert (await run(app, scope)).status == 200
         (seen,) = inner.tokens
         assert seen["user"]["email"] == "grace@example.com"
-        assert str(seen["user"]["id"]) == str(rows["user"]["id"])
+        assert seen["user"]["id"] == rows["user"]["id"] == 1  # int4: a number on both sides
         assert seen["user"]["emailVerified"] == rows["user"]["emailVerified"] == iso(NOW_MS)
         assert seen["session"]["expires"] == rows["session"]["expires"] == iso(NOW_MS + MAX_AGE * 1000)
         # next-auth reads it after it expired: the row is deleted; WithAuth then denies.
@@ -683,13 +672,14 @@ async def test_rows_made_by_their_adapter_read_by_ours(
         found = await adapter.get_session_and_user(TOKEN)
     assert found is not None
     session, our_user = found
-    assert (session.session_token, session.user_id, session.expires) == (
+    assert (session.session_token, session.user_id, session.expires, session.id) == (
         made["sessionToken"],
-        str(made["userId"]),
+        made["userId"],
         at_ms(NOW_MS + MAX_AGE * 1000),
+        made["id"],
     )
     assert (our_user.id, our_user.name, our_user.email, our_user.image, our_user.email_verified) == (
-        str(user["id"]),
+        user["id"],
         ADA["name"],
         ADA["email"],
         ADA["image"],
@@ -703,10 +693,13 @@ async def test_rows_made_by_our_adapter_read_by_theirs(
     tables.seed(users=0)
     async with our_adapter(pg_database.conninfo) as adapter:
         user = await adapter.create_user(name=ADA["name"], email=ADA["email"], image=ADA["image"])
-        await adapter.create_session(session_token=TOKEN, user_id=user.id, expires=at_ms(NOW_MS + MAX_AGE * 1000))
+        made = await adapter.create_session(
+            session_token=TOKEN, user_id=user.id, expires=at_ms(NOW_MS + MAX_AGE * 1000)
+        )
     found = nextauth_bridge.call("dbGetSessionAndUser", version=5, url=pg_database.url, sessionToken=TOKEN)
     assert found["session"] == {"id": 1, "userId": 1, "sessionToken": TOKEN, "expires": iso(NOW_MS + MAX_AGE * 1000)}
     assert found["user"] == {"id": 1, **ADA, "emailVerified": None}
+    assert (made.id, made.user_id, user.id) == (1, 1, 1)  # as theirs reads them: numbers
     for version in (4, 5):
         theirs = run_theirs(nextauth_bridge, pg_database.url, version, f"{cookie_name(version)}={TOKEN}", NOW_MS)
         assert theirs["session"] == default_session(NOW_MS + MAX_AGE * 1000)
