@@ -13,7 +13,13 @@ written with next-auth's attributes and chunking). The rest is how a real back e
     /api/admin/:path*     role == "admin"       401 / 403 JSON
     /api/:path*           a valid session       401 JSON
 
-Run it with ``asgi-withauth demo``, or ``serve(host="127.0.0.1", port=8000, secret=...)``.
+With ``asgi-withauth demo --database`` (``build_app(database="demo.db")``) the sessions live in
+SQLite instead, in ``@auth/pg-adapter``'s ``users`` and ``sessions`` tables, as next-auth's
+``database`` strategy keeps them: ``/login`` inserts a session row and sets its random token
+as the cookie, ``/logout`` deletes the row, and ``WithAuth(adapter=...)`` looks tokens up.
+
+Run it with ``asgi-withauth demo``, or ``serve(host="127.0.0.1", port=8000, secret=...)``
+(``database=path`` for database sessions).
 """
 
 from ..errors import DemoDependencyError

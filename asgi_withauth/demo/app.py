@@ -1,15 +1,17 @@
 """The demo app: Starlette routes behind ``WithAuth`` (what :mod:`asgi_withauth.demo` describes).
 
 Built from the package's public face (``WithAuth``, ``Rule``, ``get_token``,
-``load_server_session``, ``jwt``, ``cookies``), as an application would be.
+``load_server_session``, ``jwt``, ``cookies``, ``adapters``), as an application would be.
+Where sessions live (the cookie itself, or a database row) is the mode's business
+(:mod:`asgi_withauth.demo.modes`); the routes are the same in both.
 """
 
 from __future__ import annotations
 
+import os
 import time
-import uuid
-from collections.abc import Iterable
-from contextlib import aclosing
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import AbstractAsyncContextManager, aclosing, asynccontextmanager
 from typing import Any, Final
 from urllib.parse import parse_qsl
 
@@ -20,19 +22,20 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
-from .. import Rule, WithAuth, get_token, jwt, load_server_session
+from .. import Rule, WithAuth, get_token, load_server_session
 from .._request.cookies import chunk_session_cookie, clear_session_cookie, serialize_cookie, session_cookie_name
 from ..errors import DemoDependencyError
+from ..options import DEFAULT_LOOKUP_TTL
 from . import pages
+from .modes import MAX_AGE, DatabaseMode, JwtMode, Mode
 
 __all__ = ["build_app", "cleared_session_cookies", "safe_callback_url", "serve", "session_cookies"]
 
 SESSION_COOKIE: Final = session_cookie_name(version=4, secure=False)  # "next-auth.session-token"
 """The demo runs on plain http on a loopback address, so next-auth would use the unprefixed
-name (``__Secure-next-auth.session-token`` is for https). Every reader below is told
+name (``__Secure-next-auth.session-token`` is for https). The modes' options say
 ``secure_cookie=False`` so that a ``NEXTAUTH_URL`` in your environment cannot change that."""
 
-MAX_AGE: Final = jwt.DEFAULT_MAX_AGE  # next-auth's default session lifetime: 30 days
 DEFAULT_CALLBACK: Final = "/dashboard"
 
 _MAX_FORM_BYTES: Final = 64 * 1024
@@ -42,67 +45,71 @@ _MAX_NAME_BYTES: Final = 3000  # long enough to see a chunked cookie, short enou
 # ----------------------------------------------------------------------------- authorization
 
 
-def admins_only(token: dict[str, Any] | None, request: HTTPConnection) -> bool | Response:
+async def admins_only(token: dict[str, Any] | None, request: HTTPConnection) -> bool | Response:
     """The ``/admin`` rule's ``authorized(token, request)``.
 
     ``False`` denies with the rule's ``deny`` ("redirect": to the sign-in page, which sends
     the user back here afterwards). A response is sent as is: a signed-in user without the
     role gets a 403 page rather than a sign-in loop.
     """
-    if token is None:
+    user = await _viewer(request, token)
+    if user is None:
         return False
-    if token.get("role") == "admin":
+    if user.get("role") == "admin":
         return True
-    return _html(pages.forbidden(token=token), status_code=403)
+    return _html(pages.forbidden(token=user), status_code=403)
 
 
-def is_admin(token: dict[str, Any] | None, request: HTTPConnection) -> bool:
+async def is_admin(token: dict[str, Any] | None, request: HTTPConnection) -> bool:
     """The ``/api/admin`` rule's check; ``deny="status"`` turns False into 401 or 403 JSON."""
-    return token is not None and token.get("role") == "admin"
+    user = await _viewer(request, token)
+    return user is not None and user.get("role") == "admin"
 
 
 # ----------------------------------------------------------------------------- pages
 
 
 async def home(request: Request) -> Response:
-    # A public page can still look at the session: get_token returns the claims or None.
-    token = await get_token(request, secret=_secret(request), secure_cookie=False)
+    # A public page can still look at the session: get_token returns the token or None
+    # (in the database mode: the session and user rows).
+    mode = _mode(request)
+    user = await mode.viewer(await get_token(request, options=mode.options))
     origin = str(request.base_url).rstrip("/")
-    return _html(pages.home(user=token, cookie_name=SESSION_COOKIE, origin=origin))
+    return _html(pages.home(user=user, cookie_name=SESSION_COOKIE, origin=origin, database=mode.database))
 
 
 async def login_form(request: Request) -> Response:
-    token = await get_token(request, secret=_secret(request), secure_cookie=False)
+    mode = _mode(request)
+    user = await mode.viewer(await get_token(request, options=mode.options))
     callback = request.query_params.get("callbackUrl")
-    return _html(pages.login(callback_url=callback, user=token, values={}))
+    return _html(pages.login(callback_url=callback, user=user, values={}, database=mode.database))
 
 
 async def login(request: Request) -> Response:
-    """The stand-in for next-auth's sign-in: mint a session token and set it as next-auth would."""
+    """The stand-in for next-auth's sign-in: start a session and set its cookie as next-auth would."""
+    mode = _mode(request)
     callback = request.query_params.get("callbackUrl")
     form = await _read_form(request)
     if form is None:
         return _html(pages.page("Sign in", '<p class="error">The form is too large.</p>'), status_code=413)
     problem = _check_sign_in(form)
     if problem:
-        page = pages.login(callback_url=callback, user=None, error=problem, values=form)
+        page = pages.login(callback_url=callback, user=None, error=problem, values=form, database=mode.database)
         return _html(page, status_code=400)
-    email = form["email"].strip()
-    claims = {  # next-auth v4's default token, plus the role a jwt callback would add
-        "name": form["name"].strip(),
-        "email": email,
-        "picture": None,
-        "sub": str(uuid.uuid5(uuid.NAMESPACE_URL, "mailto:" + email.lower())),  # a stable user id
-        "role": form["role"],
-    }
-    token = jwt.encode(claims, _secret(request), max_age=MAX_AGE)  # adds iat, exp, jti
+    value = await mode.sign_in(
+        name=form["name"].strip(),
+        email=form["email"].strip(),
+        role=form["role"],
+        previous=request.cookies.get(SESSION_COOKIE),
+    )
     response = RedirectResponse(safe_callback_url(callback), status_code=303)
-    _set_cookies(response, session_cookies(token, existing=request.cookies))
+    _set_cookies(response, session_cookies(value, existing=request.cookies))
     return response
 
 
 async def logout(request: Request) -> Response:
-    """next-auth's sign-out: clear the session cookie and every chunk of it, then go home."""
+    """next-auth's sign-out: end the session, clear its cookie and every chunk of it, then go home."""
+    await _mode(request).sign_out(request.cookies.get(SESSION_COOKIE))
     response = RedirectResponse("/", status_code=303)
     _set_cookies(response, cleared_session_cookies(existing=request.cookies))
     return response
@@ -110,49 +117,45 @@ async def logout(request: Request) -> Response:
 
 async def dashboard(request: Request) -> Response:
     # next-auth's getServerSession. load_server_session also returns the Set-Cookie headers
-    # that re-issue the cookie with a fresh expiry; .apply() puts them on our response.
-    result = await load_server_session(
-        request, secret=_secret(request), secure_cookie=False, callbacks={"session": add_user_fields}
-    )
-    page = pages.dashboard(session=result.session, token=request.scope["nextauth"]["token"])
+    # that re-issue the cookie with a fresh expiry; .apply() puts them on our response. In
+    # the database mode it also extends the session row once a day (next-auth's updateAge).
+    mode = _mode(request)
+    result = await load_server_session(request, options=mode.options, callbacks={"session": mode.session_callback})
+    token = request.scope["nextauth"]["token"]
+    user = await mode.viewer(token)
+    page = pages.dashboard(session=result.session, token=token, user=user, database=mode.database)
     response = _html(page)
     result.apply(response)
     return response
 
 
-def add_user_fields(session: dict[str, Any], token: dict[str, Any]) -> dict[str, Any]:
-    """A next-auth ``session`` callback: expose the user's id and role to the session."""
-    session["user"]["id"] = token.get("sub")
-    session["user"]["role"] = token.get("role")
-    return session
-
-
 async def admin(request: Request) -> Response:
-    return _html(pages.admin(token=request.scope["nextauth"]["token"]))
+    return _html(pages.admin(token=await _viewer(request, request.scope["nextauth"]["token"]) or {}))
 
 
 async def chat(request: Request) -> Response:
-    return _html(pages.chat(token=request.scope["nextauth"]["token"]))
+    return _html(pages.chat(token=await _viewer(request, request.scope["nextauth"]["token"]) or {}))
 
 
 # ----------------------------------------------------------------------------- API and websocket
 
 
 async def api_me(request: Request) -> Response:
-    """The claims of the token ``WithAuth`` decoded (a cookie or an ``Authorization: Bearer``)."""
+    """What ``WithAuth`` found: the token's claims (a cookie or an ``Authorization: Bearer``),
+    or in the database mode the session and user rows."""
     return JSONResponse(request.scope["nextauth"]["token"], headers={"cache-control": "no-store"})
 
 
 async def api_admin_users(request: Request) -> Response:
-    me = request.scope["nextauth"]["token"]
+    me = await _viewer(request, request.scope["nextauth"]["token"]) or {}
     return JSONResponse({"users": [{"sub": me.get("sub"), "name": me.get("name"), "role": me.get("role")}]})
 
 
 async def echo(websocket: WebSocket) -> None:
     """Open only with a session (``WithAuth`` refused the others before the handshake)."""
-    token = websocket.scope["nextauth"]["token"]
+    user = await _viewer(websocket, websocket.scope["nextauth"]["token"]) or {}
     await websocket.accept()
-    name = token.get("name") or token.get("email") or token.get("sub") or "there"
+    name = user.get("name") or user.get("email") or user.get("sub") or "there"
     await websocket.send_text(f"Hello, {name}! Send a message and it comes back.")
     async for text in websocket.iter_text():
         await websocket.send_text(f"echo: {text}")
@@ -161,10 +164,22 @@ async def echo(websocket: WebSocket) -> None:
 # ----------------------------------------------------------------------------- the app
 
 
-def build_app(*, secret: str) -> Starlette:
-    """The demo app: Starlette routes behind ``WithAuth``."""
-    if not secret:
-        raise ValueError("the demo needs a secret (the one a next-auth front end would share)")
+def build_app(
+    *,
+    secret: str | None = None,
+    database: str | os.PathLike[str] | None = None,
+    lookup_ttl: float = DEFAULT_LOOKUP_TTL,
+) -> Starlette:
+    """The demo app: Starlette routes behind ``WithAuth``.
+
+    ``secret``: next-auth's JWT strategy, sessions in the cookie (the default mode).
+    ``database``: next-auth's database strategy instead, sessions in this SQLite file
+    (created with ``@auth/pg-adapter``'s tables if new); ``WithAuth`` trusts a lookup for
+    ``lookup_ttl`` seconds. The database mode takes no secret: its cookie holds no token to decrypt.
+    """
+    if database is not None and secret is not None:
+        raise ValueError("the database mode takes no secret: its cookie holds a random session token, not a JWE")
+    mode: Mode = DatabaseMode(database, lookup_ttl=lookup_ttl) if database is not None else JwtMode(secret or "")
     app = Starlette(
         routes=[
             Route("/", home),
@@ -181,8 +196,9 @@ def build_app(*, secret: str) -> Starlette:
         middleware=[
             Middleware(
                 WithAuth,
-                secret=secret,
-                pages={"signIn": "/login"},  # next-auth's spelling; sign_in_page="/login" also works
+                # The mode's options: the secret (JWT) or the adapter (database), with
+                # pages={"signIn": "/login"}, secure_cookie=False and auth_path="/api/auth".
+                options=mode.options,
                 rules=[  # tried in order, first match wins; then `matcher`
                     Rule("/admin/:path*", authorized=admins_only),  # deny="redirect" (the default)
                     Rule("/api/admin/:path*", authorized=is_admin, deny="status"),  # 401 / 403 JSON
@@ -191,25 +207,28 @@ def build_app(*, secret: str) -> Starlette:
                 # Next.js's `config.matcher`: the other protected paths. Unmatched paths
                 # (/, /login, /logout) are public: nothing is decoded for them.
                 matcher=["/dashboard/:path*", "/chat", "/ws"],
-                refresh=True,  # sliding expiry: allowed requests get the session cookie re-issued
-                secure_cookie=False,  # see SESSION_COOKIE
-                auth_path="/api/auth",  # next-auth's own routes (none here), whatever NEXTAUTH_URL says
+                # Sliding expiry: allowed requests get the JWT cookie re-issued. Database
+                # sessions are extended by get_server_session (the dashboard), as in next-auth.
+                refresh=True,
             )
         ],
+        lifespan=_closing(mode),
     )
-    app.state.secret = secret
+    app.state.mode = mode
+    if secret is not None:
+        app.state.secret = secret
     return app
 
 
-def serve(*, host: str, port: int, secret: str) -> None:
-    """Run the demo under uvicorn until interrupted."""
+def serve(*, host: str, port: int, secret: str | None = None, database: str | os.PathLike[str] | None = None) -> None:
+    """Run the demo under uvicorn until interrupted (``secret`` or ``database``: see :func:`build_app`)."""
     try:
         import uvicorn
     except ImportError as exc:
         raise DemoDependencyError(
             "the demo server needs uvicorn, which is not installed: pip install 'asgi_withauth[demo]'"
         ) from exc
-    uvicorn.run(build_app(secret=secret), host=host, port=port, log_level="info")
+    uvicorn.run(build_app(secret=secret, database=database), host=host, port=port, log_level="info")
 
 
 # ----------------------------------------------------------------------------- cookies
@@ -253,8 +272,27 @@ def safe_callback_url(value: str | None, default: str = DEFAULT_CALLBACK) -> str
 # ----------------------------------------------------------------------------- helpers
 
 
-def _secret(conn: HTTPConnection) -> str:
-    return str(conn.app.state.secret)
+def _mode(conn: HTTPConnection) -> Mode:
+    mode: Mode = conn.app.state.mode
+    return mode
+
+
+async def _viewer(conn: HTTPConnection, token: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Who ``token`` is (name, email, sub, role), as the app's mode sees it."""
+    return await _mode(conn).viewer(token)
+
+
+def _closing(mode: Mode) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+    """The app's lifespan: nothing at start; the mode's connections closed at shutdown."""
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await mode.aclose()
+
+    return lifespan
 
 
 def _html(text: str, *, status_code: int = 200) -> HTMLResponse:

@@ -73,15 +73,16 @@ def page(title: str, body: str, *, user: Mapping[str, Any] | None = None) -> str
     )
 
 
-def home(*, user: Mapping[str, Any] | None, cookie_name: str, origin: str) -> str:
+def home(*, user: Mapping[str, Any] | None, cookie_name: str, origin: str, database: str | None = None) -> str:
     url = escape(origin)
+    me = "the session and user rows as JSON" if database else "the token's claims as JSON"
     rows = "".join(
         f"<tr><td>{link}</td><td>{protection}</td><td>{what}</td></tr>"
         for link, protection, what in (
             ('<a href="/dashboard">/dashboard</a>', "signed in", "the session from <code>get_server_session</code>"),
             ('<a href="/admin">/admin</a>', "role <code>admin</code>", "no session: sign-in page; a user: a 403 page"),
             ('<a href="/chat">/chat</a>, <code>/ws</code>', "signed in", "a websocket refused before the handshake"),
-            ('<a href="/api/me">/api/me</a>', "signed in", "the token's claims as JSON; 401 JSON without a session"),
+            ('<a href="/api/me">/api/me</a>', "signed in", f"{me}; 401 JSON without a session"),
             ('<a href="/api/admin/users">/api/admin/users</a>', "role <code>admin</code>", "401 / 403 JSON"),
             ('<a href="/login">/login</a>, <code>/logout</code>', "public", "sign in and out"),
         )
@@ -100,27 +101,65 @@ def home(*, user: Mapping[str, Any] | None, cookie_name: str, origin: str) -> st
 writes. <code>WithAuth</code> protects the routes below the way next-auth's <code>withAuth</code>
 middleware protects a Next.js app; handlers read the session with <code>get_server_session</code>
 or the decoded token from <code>scope["nextauth"]["token"]</code>.</p>
-<p class="note">There is no Next.js here: <a href="/login">the sign-in form</a> is a local stand-in
-for one. It writes the <code>{escape(cookie_name)}</code> cookie, encrypted with this run's secret,
-exactly as next-auth would. A real next-auth app sharing the secret would be accepted the same way.</p>
+{_home_mode(cookie_name, database)}
 {status}
 <h2>Try</h2>
 <table><tr><th>Path</th><th>Who may enter</th><th>What you see</th></tr>{rows}</table>
 <h2>From a terminal</h2>
-<pre># no session: 401 JSON
-curl -i {url}/api/me
-# a next-auth token as a Bearer header, or as the session cookie
-curl -i -H "Authorization: Bearer $TOKEN" {url}/api/me
-curl -i -b "{escape(cookie_name)}=$TOKEN" {url}/api/me</pre>
-<p>Mint <code>$TOKEN</code> with <code>asgi-withauth mint --claims '{{"sub": "1", "role": "admin"}}'</code>
-and <code>NEXTAUTH_SECRET</code> set to the secret printed when the demo started.</p>
+{_terminal(url, cookie_name, database)}
 """,
         user=user,
     )
 
 
+def _home_mode(cookie_name: str, database: str | None) -> str:
+    """What the sign-in stand-in writes, in the mode the demo runs in."""
+    cookie = f"<code>{escape(cookie_name)}</code>"
+    if database is None:
+        return f"""<p class="note">There is no Next.js here: <a href="/login">the sign-in form</a> is a local stand-in
+for one. It writes the {cookie} cookie, encrypted with this run's secret,
+exactly as next-auth would. A real next-auth app sharing the secret would be accepted the same way.</p>"""
+    return f"""<p class="note"><strong>Database sessions</strong> (next-auth's <code>database</code> strategy).
+There is no Next.js here: <a href="/login">the sign-in form</a> is a local stand-in for one. It
+writes a row to the <code>sessions</code> table of <code>{escape(database)}</code> (SQLite, with
+<code>@auth/pg-adapter</code>'s tables) and sets the {cookie} cookie to the row's random token,
+exactly as next-auth would. <code>WithAuth(adapter=...)</code> looks the token up;
+<code>get_server_session</code> reads and extends the row. A next-auth app writing the same
+tables would be accepted the same way.</p>"""
+
+
+_SHOW_ROWS: Final = 'SELECT * FROM sessions JOIN users ON users.id = sessions."userId"'
+
+
+def _terminal(url: str, cookie_name: str, database: str | None) -> str:
+    """curl command lines for the mode the demo runs in."""
+    cookie = escape(cookie_name)
+    if database is None:
+        return f"""<pre># no session: 401 JSON
+curl -i {url}/api/me
+# a next-auth token as a Bearer header, or as the session cookie
+curl -i -H "Authorization: Bearer $TOKEN" {url}/api/me
+curl -i -b "{cookie}=$TOKEN" {url}/api/me</pre>
+<p>Mint <code>$TOKEN</code> with <code>asgi-withauth mint --claims '{{"sub": "1", "role": "admin"}}'</code>
+and <code>NEXTAUTH_SECRET</code> set to the secret printed when the demo started.</p>"""
+    return f"""<pre># no session: 401 JSON
+curl -i {url}/api/me
+# the session token your browser got, as the session cookie
+curl -i -b "{cookie}=$TOKEN" {url}/api/me
+# the rows behind it
+sqlite3 {escape(database)} '{escape(_SHOW_ROWS)}'</pre>
+<p><code>$TOKEN</code> is the value of the {cookie} cookie (64 hex digits); a Bearer header
+carries no database session. Delete its row and, within a few seconds (the lookup cache),
+the API answers 401.</p>"""
+
+
 def login(
-    *, callback_url: str | None, user: Mapping[str, Any] | None, error: str | None = None, values: Mapping[str, str]
+    *,
+    callback_url: str | None,
+    user: Mapping[str, Any] | None,
+    error: str | None = None,
+    values: Mapping[str, str],
+    database: str | None = None,
 ) -> str:
     action = "/login" + ("?" + urlencode({"callbackUrl": callback_url}) if callback_url else "")
     role = values.get("role", "user")
@@ -148,16 +187,41 @@ cookie; the Python side only reads it.</p>
 <label>Role <select name="role">{options}</select></label>
 <button type="submit">Sign in</button>
 </form>
-<p>The session token holds <code>name</code>, <code>email</code>, <code>picture</code> and <code>sub</code>
-(next-auth's defaults) plus <code>role</code>, the claim a <code>jwt</code> callback would add. A very long
-name makes a token over one cookie's size: it is then split into <code>.0</code>, <code>.1</code>, ...
-cookies, as next-auth does.</p>
+{_login_mode(database)}
 """,
         user=user,
     )
 
 
-def dashboard(*, session: Any, token: Mapping[str, Any]) -> str:
+def _login_mode(database: str | None) -> str:
+    """What signing in writes, in the mode the demo runs in."""
+    if database is None:
+        return """<p>The session token holds <code>name</code>, <code>email</code>, <code>picture</code> and
+<code>sub</code> (next-auth's defaults) plus <code>role</code>, the claim a <code>jwt</code> callback would add.
+A very long name makes a token over one cookie's size: it is then split into <code>.0</code>, <code>.1</code>, ...
+cookies, as next-auth does.</p>"""
+    return """<p>Signing in finds your row in <code>users</code> by email (or creates it), inserts a row in
+<code>sessions</code> with a random token and an expiry 30 days ahead, and sets that token as the
+cookie: next-auth's <code>database</code> strategy. An email seen before signs in as its row (the
+name stays as first entered). The role goes to the demo's own <code>demo_roles</code> table: the
+adapter's tables stay as <code>@auth/pg-adapter</code> creates them.</p>"""
+
+
+def dashboard(
+    *, session: Any, token: Mapping[str, Any], user: Mapping[str, Any] | None = None, database: str | None = None
+) -> str:
+    if database is None:
+        refresh = "also re-issues the session cookie with a fresh expiry (sliding expiry)."
+        found = "The decoded token <code>WithAuth</code> checked (next-auth's <code>req.nextauth.token</code>)."
+    else:
+        refresh = (
+            "also re-sets the session cookie with a fresh expiry, and extends the session row once its "
+            "last extension is a day old (next-auth's <code>updateAge</code>)."
+        )
+        found = (
+            "The session and user rows <code>WithAuth</code> looked up by the cookie's token (one query, "
+            "then trusted for a few seconds)."
+        )
     return page(
         "Dashboard",
         f"""
@@ -165,17 +229,22 @@ def dashboard(*, session: Any, token: Mapping[str, Any]) -> str:
 <h2><code>get_server_session(request)</code></h2>
 <p>next-auth's <code>getServerSession</code>: the default session plus what this app's
 <code>session</code> callback adds (<code>user.id</code>, <code>user.role</code>). This response
-also re-issues the session cookie with a fresh expiry (sliding expiry).</p>
-{_session_block(session)}
+{refresh}</p>
+{_session_block(session, database)}
 <h2><code>request.scope["nextauth"]["token"]</code></h2>
-<p>The decoded token <code>WithAuth</code> checked (next-auth's <code>req.nextauth.token</code>).</p>
+<p>{found}</p>
 <pre>{_json(dict(token))}</pre>
 """,
-        user=token,
+        user=token if user is None else user,
     )
 
 
-def _session_block(session: Any) -> str:
+def _session_block(session: Any, database: str | None) -> str:
+    if session is None and database is not None:  # the row went after WithAuth's (cached) lookup
+        return (
+            "<p><strong>No session</strong>: <code>get_server_session</code> found no row for the cookie "
+            "(deleted since <code>WithAuth</code>'s cached lookup), and cleared it.</p>"
+        )
     if session is None:  # e.g. a Bearer token: WithAuth accepts it, getServerSession reads only cookies
         return "<p><strong>No session</strong>: <code>get_server_session</code> reads only the session cookie.</p>"
     return f"<pre>{_json(session)}</pre>"
