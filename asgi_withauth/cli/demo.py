@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import ipaddress
 import secrets
-from collections.abc import Callable
+import sqlite3
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Final
 
-from ..options import Environment
+from ..options import DEFAULT_LOOKUP_TTL, Environment
 from .output import PROG, emit, usage_error
 
 __all__ = ["add_parser", "cmd_demo"]
@@ -82,13 +86,38 @@ def demo_secret() -> tuple[str, str | None]:
     return secrets.token_urlsafe(32), None
 
 
-def demo_banner(host: str, port: int, secret: str, source: str | None) -> str:
-    """The URLs to try, and the secret (printed only when generated for this run)."""
+@contextlib.contextmanager
+def demo_database(path: str | None) -> Iterator[tuple[str, bool]]:
+    """The SQLite file of ``--database``: ``path`` (kept), or a new one in a temporary
+    directory (removed on exit). Yields the path and whether it is temporary."""
+    if path is None:
+        with tempfile.TemporaryDirectory(prefix="asgi-withauth-demo-") as directory:
+            yield str(Path(directory) / "demo.db"), True
+        return
+    if not Path(path).parent.is_dir():
+        raise usage_error(f"--sqlite {path}: the directory {str(Path(path).parent)!r} does not exist")
+    try:
+        with contextlib.closing(sqlite3.connect(path)) as connection:
+            connection.execute("PRAGMA schema_version").fetchone()  # reads the header: is it SQLite at all?
+    except sqlite3.Error as exc:
+        raise usage_error(f"--sqlite {path}: {exc}", "give a new file name, or an SQLite database") from None
+    yield path, False
+
+
+def _banner_head(host: str, port: int, sessions: list[str]) -> tuple[str, list[str]]:
+    """The base URL, and the banner's first lines: where sessions live, the URLs to try."""
     base = f"http://{url_host(host)}:{port}"
     width = max(len(path) for path, _ in _DEMO_PATHS) + len(base) + 2
-    lines = [f"asgi_withauth demo on {base}/ (Ctrl+C to stop)", "", "Try:"]
+    lines = [f"asgi_withauth demo on {base}/ (Ctrl+C to stop)", "", *sessions, "", "Try:"]
     urls = [(f"ws://{url_host(host)}:{port}" if path == "/ws" else base) + path for path, _ in _DEMO_PATHS]
     lines += [f"  {url:<{width}}{what}" for url, (_, what) in zip(urls, _DEMO_PATHS, strict=True)]
+    return base, lines
+
+
+def demo_banner(host: str, port: int, secret: str, source: str | None) -> str:
+    """The URLs to try, and the secret (printed only when generated for this run)."""
+    sessions = ["Sessions: in the cookie, a JWE (next-auth's jwt strategy; --database for database sessions)"]
+    base, lines = _banner_head(host, port, sessions)
     if source is None:
         lines += ["", f"Secret for this run (set NEXTAUTH_SECRET to choose one): {secret}"]
         env = f"NEXTAUTH_SECRET={secret} "
@@ -107,6 +136,28 @@ def demo_banner(host: str, port: int, secret: str, source: str | None) -> str:
     return "\n".join(lines)
 
 
+def database_banner(host: str, port: int, database: str, *, temporary: bool) -> str:
+    """The URLs to try, and where the database sessions are (``temporary``: deleted at exit)."""
+    kept = "a temporary file, deleted when the demo stops" if temporary else "kept when the demo stops"
+    sessions = [
+        "Sessions: in the database (next-auth's database strategy); the cookie holds a random session token",
+        f"  SQLite: {database} ({kept}), @auth/pg-adapter's users and sessions tables",
+        f"  WithAuth trusts a lookup for {DEFAULT_LOOKUP_TTL:g} s: a deleted session still passes that long",
+    ]
+    base, lines = _banner_head(host, port, sessions)
+    curl_flags = "-g " if ":" in host else ""
+    rows = "SELECT * FROM sessions"
+    lines += [
+        "",
+        "Inspect the session cookie your browser gets, the rows behind it, or send it from curl:",
+        f"  {PROG} inspect 'Cookie: <copied from the browser>'",
+        f"  sqlite3 {database} '{rows}'",
+        f"  curl {curl_flags}-H 'Cookie: next-auth.session-token=<its value>' {base}/api/me",
+        "",
+    ]
+    return "\n".join(lines)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """``demo``: serve the demo app (loopback only unless --allow-remote)."""
     if not args.allow_remote and not is_loopback(args.host):
@@ -116,10 +167,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
         )
     host = unbracket(args.host)
     serve = load_demo_server()
-    secret, source = demo_secret()
-    emit(demo_banner(host, args.port, secret, source))
     try:
-        serve(host=host, port=args.port, secret=secret)
+        if args.database or args.sqlite is not None:
+            with demo_database(args.sqlite) as (database, temporary):
+                emit(database_banner(host, args.port, database, temporary=temporary))
+                serve(host=host, port=args.port, database=database)
+        else:
+            secret, source = demo_secret()
+            emit(demo_banner(host, args.port, secret, source))
+            serve(host=host, port=args.port, secret=secret)
     except ImportError as exc:  # the demo's DemoDependencyError: uvicorn is missing
         raise usage_error(str(exc), "pip install 'asgi_withauth[demo]'") from None
     return 0
@@ -131,12 +187,24 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "demo",
         help="serve the demo app: sign in, a protected dashboard, an admin area, an API, a websocket",
         description="Serve the demo app under uvicorn. The sign-in form is a local stand-in for a Next.js + "
-        "next-auth front end: it mints a next-auth session cookie.",
+        "next-auth front end: it mints a next-auth session cookie, or with --database a session row in SQLite "
+        "whose random token becomes the cookie (next-auth's database strategy).",
         epilog="secrets:\n  NEXTAUTH_SECRET (or AUTH_SECRET) from the environment, else one generated for the run "
-        "and printed.\n\nexit codes:\n  0 ok, 2 usage error",
+        "and printed (not used with --database).\n\nexit codes:\n  0 ok, 2 usage error",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface (default: 127.0.0.1; loopback only)")
     parser.add_argument("--port", type=port_number, default=8000, help="TCP port (default: 8000)")
     parser.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --host")
+    parser.add_argument(
+        "--database",
+        action="store_true",
+        help="database sessions (next-auth's database strategy) in SQLite, @auth/pg-adapter's tables",
+    )
+    parser.add_argument(
+        "--sqlite",
+        metavar="PATH",
+        help="the SQLite file for --database, created if new and kept (implies --database; "
+        "default: a temporary file, deleted when the demo stops)",
+    )
     parser.set_defaults(handler=cmd_demo)
