@@ -1,10 +1,17 @@
 """The demo app (``asgi-withauth demo``): under a real uvicorn with real HTTP and websocket
-clients as a user would drive it, and in process for the details."""
+clients as a user would drive it, and in process for the details; then its database mode
+(``--database``: sessions in SQLite) the same way, and the command's options."""
 
 from __future__ import annotations
 
+import re
+import sqlite3
 import sys
+import time
 from collections.abc import Iterator
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx2
@@ -13,8 +20,9 @@ import uvicorn
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from asgi_withauth import demo, jwt
+from asgi_withauth import cli, demo, jwt
 from asgi_withauth._request.cookies import CHUNK_SIZES
+from asgi_withauth.adapters import AdapterError
 from asgi_withauth.demo import app as demo_app
 from asgi_withauth.demo import pages as demo_pages
 from tests.asgi import http_scope, run_following
@@ -372,3 +380,257 @@ async def test_a_bearer_token_passes_withauth_but_is_not_a_server_session() -> N
     assert "<strong>No session</strong>" in dashboard.text
     assert "set-cookie" not in dashboard.headers
     assert users.status_code == 403
+
+
+# ----------------------------------------------------------------------------- database mode
+
+LOOKUP_TTL = 0.5  # seconds WithAuth trusts a lookup in the test app (the demo's default is 5)
+DAY_MS = 24 * 60 * 60 * 1000
+
+
+@dataclass(frozen=True)
+class DatabaseDemo:
+    address: str
+    path: Path
+
+    def rows(self, sql: str, *params: object) -> list[tuple[Any, ...]]:
+        with closing(sqlite3.connect(self.path)) as db:
+            return db.execute(sql, params).fetchall()
+
+    def execute(self, sql: str, *params: object) -> None:
+        with closing(sqlite3.connect(self.path, isolation_level=None)) as db:
+            db.execute(sql, params)
+
+
+@pytest.fixture(scope="module")
+def database_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseDemo]:
+    path = tmp_path_factory.mktemp("demo-database") / "demo.db"
+    with running(demo.build_app(database=path, lookup_ttl=LOOKUP_TTL)) as address:
+        yield DatabaseDemo(address, path)
+
+
+@pytest.fixture
+def db_browser(database_demo: DatabaseDemo) -> Iterator[httpx2.Client]:
+    with httpx2.Client(base_url=f"http://{database_demo.address}", follow_redirects=False, timeout=10) as client:
+        yield client
+
+
+def session_row(database_demo: DatabaseDemo, token: str) -> tuple[Any, ...] | None:
+    rows = database_demo.rows('SELECT "sessionToken", "userId", expires FROM sessions WHERE "sessionToken" = ?', token)
+    return rows[0] if rows else None
+
+
+def test_database_sign_in_dashboard_and_sign_out(db_browser: httpx2.Client, database_demo: DatabaseDemo) -> None:
+    denied = db_browser.get("/dashboard")
+    assert denied.status_code == 307
+    assert denied.headers["location"] == f"http://{database_demo.address}/login?callbackUrl=%2Fdashboard"
+
+    before = int(time.time() * 1000)
+    signed_in = sign_in(db_browser, ADA, "/dashboard")
+    assert signed_in.status_code == 303
+    assert signed_in.headers["location"] == "/dashboard"
+    cookie = set_cookies(signed_in)[COOKIE]
+    token = db_browser.cookies[COOKIE]
+    assert re.fullmatch(r"[0-9a-f]{64}", token)  # a random session token, not a JWE
+    assert cookie.endswith("; HttpOnly; SameSite=Lax")
+    assert "; Path=/; Expires=" in cookie
+
+    row = session_row(database_demo, token)
+    assert row is not None
+    (user_id, email), *_ = database_demo.rows("SELECT id, email FROM users WHERE id = ?", row[1])
+    assert email == "ada@example.com"
+    assert before + 30 * DAY_MS <= row[2] <= int(time.time() * 1000) + 30 * DAY_MS  # epoch milliseconds
+
+    dashboard = db_browser.get("/dashboard")
+    assert dashboard.status_code == 200
+    assert "Ada Lovelace" in dashboard.text
+    assert f"&quot;id&quot;: {user_id}," in dashboard.text  # the session callback's fields (a serial id: a number)
+    assert "&quot;role&quot;: &quot;admin&quot;" in dashboard.text
+    assert "looked up by the cookie" in dashboard.text
+    assert set_cookies(dashboard)[COOKIE].startswith(f"{COOKIE}={token}; Path=/; Expires=")  # re-set
+
+    me = db_browser.get("/api/me").json()
+    user = {"id": user_id, "name": "Ada Lovelace", "email": "ada@example.com", "emailVerified": None, "image": None}
+    assert me["user"] == user
+    assert me["session"]["userId"] == user_id
+
+    out = db_browser.post("/logout")
+    assert out.status_code == 303
+    assert set_cookies(out)[COOKIE].startswith(f"{COOKIE}=; Max-Age=0; Path=/")
+    assert session_row(database_demo, token) is None  # the row is gone
+    assert COOKIE not in db_browser.cookies
+    assert db_browser.get("/dashboard").status_code == 307
+
+
+def test_database_admin_rule_and_api_statuses(db_browser: httpx2.Client, database_demo: DatabaseDemo) -> None:
+    anonymous = db_browser.get("/api/admin/users")
+    assert anonymous.status_code == 401
+    assert anonymous.json()["error"] == "unauthorized"
+    assert db_browser.get("/api/me").status_code == 401
+    assert db_browser.get("/admin").status_code == 307
+
+    sign_in(db_browser, BOB)
+    assert db_browser.get("/api/me").status_code == 200
+    forbidden = db_browser.get("/api/admin/users")
+    assert forbidden.status_code == 403
+    assert forbidden.json()["error"] == "forbidden"
+    page = db_browser.get("/admin")
+    assert page.status_code == 403
+    assert "Bob &lt;b&gt;" in page.text
+
+    sign_in(db_browser, ADA)
+    assert db_browser.get("/admin").status_code == 200
+    users = db_browser.get("/api/admin/users").json()["users"]
+    assert [(u["name"], u["role"]) for u in users] == [("Ada Lovelace", "admin")]
+
+
+def test_database_same_email_is_the_same_user(db_browser: httpx2.Client, database_demo: DatabaseDemo) -> None:
+    sign_in(db_browser, {"name": "Carol", "email": "carol@example.com", "role": "admin"})
+    first = db_browser.cookies[COOKIE]
+    sign_in(db_browser, {"name": "Someone Else", "email": "CAROL@example.com", "role": "user"})
+    second = db_browser.cookies[COOKIE]
+    assert second != first
+    assert session_row(database_demo, first) is None  # the replaced cookie's row is deleted
+    assert database_demo.rows("SELECT name FROM users WHERE lower(email) = 'carol@example.com'") == [("Carol",)]
+    assert db_browser.get("/admin").status_code == 403  # the role of the latest sign-in
+
+
+def test_database_deleted_row_stops_passing_after_lookup_ttl(
+    db_browser: httpx2.Client, database_demo: DatabaseDemo
+) -> None:
+    sign_in(db_browser, ADA)
+    token = db_browser.cookies[COOKIE]
+    assert db_browser.get("/api/me").status_code == 200  # looked up, and trusted for LOOKUP_TTL
+    looked_up = time.monotonic()
+    database_demo.execute('DELETE FROM sessions WHERE "sessionToken" = ?', token)
+    cached = db_browser.get("/api/me").status_code
+    if time.monotonic() - looked_up < LOOKUP_TTL * 0.8:  # on a slow machine the lookup may have expired
+        assert cached == 200  # the revocation delay: the cached lookup still passes
+    time.sleep(max(0.0, looked_up + LOOKUP_TTL + 0.05 - time.monotonic()))
+    assert db_browser.get("/api/me").status_code == 401
+    assert db_browser.get("/dashboard").status_code == 307
+
+
+def test_database_dashboard_extends_the_row(db_browser: httpx2.Client, database_demo: DatabaseDemo) -> None:
+    """get_server_session over the database: a row last extended over a day ago (updateAge)
+    gets expires = now + 30 days; WithAuth alone never writes."""
+    sign_in(db_browser, ADA)
+    token = db_browser.cookies[COOKIE]
+    database_demo.execute('UPDATE sessions SET expires = expires - 2 * ? WHERE "sessionToken" = ?', DAY_MS, token)
+    aged = session_row(database_demo, token)
+    assert aged is not None
+    assert db_browser.get("/api/me").status_code == 200
+    assert session_row(database_demo, token) == aged
+    assert db_browser.get("/dashboard").status_code == 200
+    extended = session_row(database_demo, token)
+    assert extended is not None
+    assert extended[2] >= aged[2] + 2 * DAY_MS - 60_000
+
+
+def test_database_websocket_refused_then_accepted(db_browser: httpx2.Client, database_demo: DatabaseDemo) -> None:
+    with pytest.raises(InvalidStatus) as refused:
+        connect(f"ws://{database_demo.address}/ws", open_timeout=5).close()
+    assert refused.value.response.status_code == 403
+    sign_in(db_browser, ADA)
+    cookie = f"{COOKIE}={db_browser.cookies[COOKIE]}"
+    with connect(f"ws://{database_demo.address}/ws", additional_headers={"cookie": cookie}, open_timeout=5) as ws:
+        assert ws.recv(timeout=5) == "Hello, Ada Lovelace! Send a message and it comes back."
+
+
+def test_database_pages_say_which_mode(db_browser: httpx2.Client, database_demo: DatabaseDemo) -> None:
+    home = db_browser.get("/")
+    assert "Database sessions" in home.text
+    assert str(database_demo.path) in home.text
+    assert "asgi-withauth mint" not in home.text
+    assert "sessions table" not in db_browser.get("/login").text
+    assert "inserts a row in" in db_browser.get("/login").text
+    sign_in(db_browser, BOB)
+    assert "You are signed in as <strong>Bob &lt;b&gt;</strong>" in db_browser.get("/").text
+
+
+def test_database_mode_ignores_jwts(db_browser: httpx2.Client) -> None:
+    token = jwt.encode({"sub": "1", "role": "admin"}, SECRET)
+    assert db_browser.get("/api/me", headers={"authorization": f"Bearer {token}"}).status_code == 401
+    assert db_browser.get("/api/me", headers={"cookie": f"{COOKIE}={token}"}).status_code == 401
+    assert db_browser.get("/api/me", headers={"cookie": f"{COOKIE}={'0' * 64}"}).status_code == 401
+
+
+def test_jwt_pages_say_which_mode(browser: httpx2.Client) -> None:
+    home = browser.get("/")
+    assert "Database sessions" not in home.text
+    assert "encrypted with this run's secret" in home.text
+
+
+def test_database_mode_takes_no_secret(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="no secret"):
+        demo.build_app(secret=SECRET, database=tmp_path / "demo.db")
+
+
+@pytest.mark.anyio
+async def test_database_app_closes_its_adapter_at_shutdown(tmp_path: Path) -> None:
+    app = demo.build_app(database=tmp_path / "demo.db")
+    async with app.router.lifespan_context(app):
+        pass
+    with pytest.raises(AdapterError, match="closed"):
+        await app.state.mode.adapter.get_session_and_user("x")
+
+
+# ----------------------------------------------------------------------------- the command
+
+
+@dataclass
+class ServeCalls:
+    calls: list[dict[str, Any]]
+
+    def __call__(self, **kwargs: Any) -> None:
+        database = kwargs.get("database")
+        self.calls.append({**kwargs, "directory": database is not None and Path(database).parent.is_dir()})
+
+
+@pytest.fixture
+def fake_serve(monkeypatch: pytest.MonkeyPatch) -> ServeCalls:
+    fake = ServeCalls([])
+    monkeypatch.setattr(demo, "serve", fake)
+    return fake
+
+
+def test_command_database_mode_uses_a_temporary_file(
+    fake_serve: ServeCalls, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["demo", "--database", "--port", "8123"]) == 0
+    (call,) = fake_serve.calls
+    path = Path(call["database"])
+    assert call == {"host": "127.0.0.1", "port": 8123, "database": str(path), "directory": True}  # no secret
+    assert not path.parent.exists()  # removed when the demo stopped
+    out = capsys.readouterr().out
+    assert "next-auth's database strategy" in out
+    assert f"SQLite: {path} (a temporary file, deleted when the demo stops)" in out
+    assert "WithAuth trusts a lookup for 5 s" in out
+    assert "Secret" not in out
+
+
+def test_command_sqlite_path_is_kept(
+    fake_serve: ServeCalls, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "auth.db"
+    assert cli.main(["demo", "--sqlite", str(path)]) == 0  # --sqlite implies --database
+    assert fake_serve.calls[0]["database"] == str(path)
+    assert "(kept when the demo stops)" in capsys.readouterr().out
+
+
+def test_command_jwt_mode_says_so(fake_serve: ServeCalls, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["demo"]) == 0
+    assert "database" not in fake_serve.calls[0]
+    assert "next-auth's jwt strategy; --database for database sessions" in capsys.readouterr().out
+
+
+def test_command_refuses_a_bad_sqlite_path(
+    fake_serve: ServeCalls, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    assert cli.main(["demo", "--sqlite", str(tmp_path / "missing" / "x.db")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    not_sqlite = tmp_path / "notes.txt"
+    not_sqlite.write_text("not a database, " * 100)
+    assert cli.main(["demo", "--database", "--sqlite", str(not_sqlite)]) == 2
+    assert "not a database" in capsys.readouterr().err
+    assert fake_serve.calls == []
