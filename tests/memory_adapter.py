@@ -13,7 +13,7 @@ from asgi_withauth.sessions import database
 
 @dataclass
 class MemoryAdapter:
-    users: dict[str, AdapterUser] = field(default_factory=dict)
+    users: dict[str | int, AdapterUser] = field(default_factory=dict)
     sessions: dict[str, AdapterSession] = field(default_factory=dict)
     calls: list[str] = field(default_factory=list)
     down: bool = False
@@ -38,7 +38,7 @@ class MemoryAdapter:
         self._call("delete_session")
         self.sessions.pop(session_token, None)
 
-    async def create_session(self, *, session_token: str, user_id: str, expires: datetime) -> AdapterSession:
+    async def create_session(self, *, session_token: str, user_id: str | int, expires: datetime) -> AdapterSession:
         self._call("create_session")
         session = AdapterSession(session_token=session_token, user_id=user_id, expires=expires)
         self.sessions[session_token] = session

@@ -15,7 +15,7 @@ import anyio
 import pytest
 
 from asgi_withauth import WithAuth, load_server_session
-from asgi_withauth.adapters import PG_ADAPTER, PostgresAdapter, SQLiteAdapter
+from asgi_withauth.adapters import DRIZZLE, PG_ADAPTER, PRISMA, Layout, PostgresAdapter, SQLiteAdapter
 from asgi_withauth.adapters.base import SessionAdapter
 from tests.asgi import Sent, http_scope, run
 from tests.pg import PgDatabase, PgServer
@@ -34,10 +34,11 @@ class Inner:
         await send({"type": "http.response.body", "body": body})
 
 
-async def signed_in(adapter: SessionAdapter, *, expires_in: float = 30 * DAY) -> str:
+async def signed_in(adapter: SessionAdapter, *, expires_in: float = 30 * DAY, email: str | None = None) -> str:
     """A user and a session made through the adapter, as next-auth's sign-in would; the token."""
-    user = await adapter.create_user(name="Ada", email="ada@example.test")
     token = secrets.token_hex(32)
+    email = "ada@example.test" if email is None else email
+    user = await adapter.create_user(name="Ada", email=email)
     expires = datetime.now(timezone.utc) + timedelta(seconds=expires_in)
     await adapter.create_session(session_token=token, user_id=user.id, expires=expires)
     return token
@@ -75,6 +76,36 @@ async def test_get_server_session_over_sqlite_extends_a_due_row(sqlite: SQLiteAd
     assert before is not None
     assert after is not None
     assert after[0].expires - before[0].expires > timedelta(hours=23)
+
+
+@pytest.mark.parametrize("layout", [PG_ADAPTER, PRISMA, DRIZZLE], ids=["pg-adapter", "prisma", "drizzle"])
+async def test_next_auths_rules_on_every_sqlite_layout(layout: Layout, tmp_path: Path) -> None:
+    """Integer-millisecond timestamps (Prisma's and Drizzle's SQLite columns): the same rules."""
+    adapter = SQLiteAdapter(tmp_path / "auth.db", layout=layout, create_tables=True)
+    try:
+        due = await signed_in(adapter, expires_in=29 * DAY, email="due@example.test")
+        expired = await signed_in(adapter, expires_in=-1, email="expired@example.test")
+        fresh = await signed_in(adapter, expires_in=30 * DAY - 60, email="fresh@example.test")
+
+        async def load(token: str) -> Any:
+            return await load_server_session(http_scope("http://app.test/", cookies={COOKIE: token}), adapter=adapter)
+
+        before = await adapter.get_session_and_user(due)
+        assert (await load(due)).session is not None
+        after = await adapter.get_session_and_user(due)
+        assert before is not None
+        assert after is not None
+        assert after[0].expires > before[0].expires  # due: extended
+        result = await load(expired)
+        assert result.session is None
+        assert "Max-Age=0" in result.set_cookie[0]
+        assert await adapter.get_session_and_user(expired) is None  # deleted
+        kept = await adapter.get_session_and_user(fresh)
+        assert (await load(fresh)).session is not None
+        assert await adapter.get_session_and_user(fresh) == kept  # not due: untouched
+        assert (await load("no-such-token")).set_cookie[0].startswith(f"{COOKIE}=;")
+    finally:
+        await adapter.aclose()
 
 
 async def test_a_missing_table_denies_and_keeps_serving(sqlite: SQLiteAdapter, tmp_path: Path) -> None:

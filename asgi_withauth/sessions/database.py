@@ -211,7 +211,7 @@ def _callback_session(session: AdapterSession, user: AdapterUser, version: Versi
     expires = iso_ms(session.expires)
     if version == 4:
         return {"user": {"name": user.name, "email": user.email, "image": user.image}, "expires": expires}
-    row: dict[str, Any] = {} if getattr(session, "id", None) is None else {"id": getattr(session, "id", None)}
+    row: dict[str, Any] = {} if session.id is None else {"id": session.id}
     row |= {"sessionToken": session.session_token, "userId": session.user_id, "expires": expires}
     return {**row, "user": user_dict(user)}
 
