@@ -176,13 +176,8 @@ async def calibrated(case: InProcessCase, sample: Callable[[int], Awaitable[int]
     return InProcessRow(case.key, case.name, max(1, int(repeats * sample_ms * 1e6 / elapsed)))
 
 
-async def measure_in_process(
-    *, rounds: int, sample_ms: float, candidate: ModuleType | None = None
-) -> list[InProcessRow]:
-    token, _ = session_token(now=int(time.time()))
-    cases = in_process_cases(token)
-    if candidate is not None:
-        cases += in_process_cases(token, candidate, CANDIDATE_PREFIX)
+async def measure_cases(cases: Sequence[InProcessCase], *, rounds: int, sample_ms: float) -> list[InProcessRow]:
+    """Check every case, calibrate it, then time them all in ``rounds`` interleaved rounds."""
     for case in cases:
         await check_case(case)
     samplers = [sampler(case) for case in cases]
@@ -190,6 +185,16 @@ async def measure_in_process(
     for row, sample in interleaved_rounds([list(zip(rows, samplers, strict=True))], rounds):
         row.samples_us.append(await sample(row.repeats) / row.repeats / 1000)
     return rows
+
+
+async def measure_in_process(
+    *, rounds: int, sample_ms: float, candidate: ModuleType | None = None
+) -> list[InProcessRow]:
+    token, _ = session_token(now=int(time.time()))
+    cases = in_process_cases(token)
+    if candidate is not None:
+        cases += in_process_cases(token, candidate, CANDIDATE_PREFIX)
+    return await measure_cases(cases, rounds=rounds, sample_ms=sample_ms)
 
 
 # ================================================================== table
