@@ -120,7 +120,7 @@ async def dashboard(request: Request) -> Response:
     # that re-issue the cookie with a fresh expiry; .apply() puts them on our response. In
     # the database mode it also extends the session row once a day (next-auth's updateAge).
     mode = _mode(request)
-    result = await load_server_session(request, options=mode.options, callbacks={"session": mode.session_callback})
+    result = await load_server_session(request, options=mode.options)  # with the mode's session callback
     token = request.scope["nextauth"]["token"]
     user = await mode.viewer(token)
     page = pages.dashboard(session=result.session, token=token, user=user, database=mode.database)

@@ -46,7 +46,7 @@ class Mode(Protocol):
 
     @property
     def options(self) -> AuthOptions:
-        """For ``WithAuth``, ``get_token`` and ``load_server_session`` alike."""
+        """For ``WithAuth``, ``get_token`` and ``load_server_session`` alike (with the ``session`` callback)."""
         ...
 
     @property
@@ -84,7 +84,7 @@ class JwtMode:
         if not secret:
             raise ValueError("the demo needs a secret (the one a next-auth front end would share)")
         self.secret = secret
-        self.options = AuthOptions.build(secret=secret, **_COMMON)
+        self.options = AuthOptions.build(secret=secret, callbacks={"session": self.session_callback}, **_COMMON)
 
     async def sign_in(self, *, name: str, email: str, role: str, previous: str | None) -> str:
         claims = {  # next-auth v4's default token, plus the role a jwt callback would add
@@ -135,7 +135,9 @@ class DatabaseMode:
     def __init__(self, path: str | os.PathLike[str], *, lookup_ttl: float = DEFAULT_LOOKUP_TTL) -> None:
         self.database = os.fspath(path)
         self.adapter = SQLiteAdapter(self.database, layout=PG_ADAPTER, create_tables=True)
-        self.options = AuthOptions.build(adapter=self.adapter, lookup_ttl=lookup_ttl, **_COMMON)
+        self.options = AuthOptions.build(
+            adapter=self.adapter, lookup_ttl=lookup_ttl, callbacks={"session": self.session_callback}, **_COMMON
+        )
         self._ready = False
 
     async def sign_in(self, *, name: str, email: str, role: str, previous: str | None) -> str:
