@@ -177,9 +177,9 @@ def find_node_bridge() -> NodeBridge | None:
     return NodeBridge(node)
 
 
-@pytest.fixture(scope="session")
-def nextauth_bridge() -> Iterator[NodeBridge]:
-    """The real next-auth v4/v5 behind a NodeBridge; skips the test when unavailable."""
+@contextlib.contextmanager
+def running_bridge() -> Iterator[NodeBridge]:
+    """A started NodeBridge, closed on exit; skips the test when Node is unavailable."""
     bridge = find_node_bridge()
     if bridge is None:
         pytest.skip(f"next-auth interop bridge unavailable: {INSTALL_HINT}")
@@ -188,3 +188,10 @@ def nextauth_bridge() -> Iterator[NodeBridge]:
         yield bridge
     finally:
         bridge.close()
+
+
+@pytest.fixture(scope="session")
+def nextauth_bridge() -> Iterator[NodeBridge]:
+    """The real next-auth v4/v5 behind a NodeBridge; skips the test when unavailable."""
+    with running_bridge() as bridge:
+        yield bridge

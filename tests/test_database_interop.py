@@ -37,10 +37,21 @@ from asgi_withauth.adapters import PostgresAdapter
 from asgi_withauth.jwt import Version
 from asgi_withauth.sessions import database
 from tests.asgi import http_scope, run
-from tests.nodebridge import NodeBridge
+from tests.nodebridge import NodeBridge, running_bridge
 from tests.pg import PgDatabase, free_port
 
 pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture(scope="module")
+def nextauth_bridge() -> Iterator[NodeBridge]:
+    """This module's own bridge process. Auth.js keeps module-level flags once it has seen an
+    e-mail provider (``hasEmail`` in @auth/core's lib/utils/assert.js, never reset), after
+    which every configuration without an adapter fails with MissingAdapter; the e-mail
+    sign-ins here must not leak that into other modules' bridge."""
+    with running_bridge() as bridge:
+        yield bridge
+
 
 SECRET = "database-interop-secret"
 DAY = 24 * 60 * 60
