@@ -321,3 +321,14 @@ async def test_starlettes_backend_reads_database_sessions() -> None:
     assert user.token["user"]["email"] == "ada@x.test"
     assert (user.identity, user.display_name) == ("1", "Ada")
     assert await backend.authenticate(HTTPConnection(cookie_scope("unknown"))) is None
+
+
+async def test_a_cached_session_stops_passing_when_it_expires(monkeypatch: pytest.MonkeyPatch) -> None:
+    adapter = adapter_with(expires_in=2)
+    app = WithAuth(Inner(), adapter=adapter, lookup_ttl=5)
+    moment = [1000.0]
+    monkeypatch.setattr(database, "monotonic", lambda: moment[0])
+    assert (await guarded(app)).status == 200
+    moment[0] += 3  # still within lookup_ttl, but past the row's expires
+    assert (await guarded(app)).status == 307
+    assert adapter.calls == ["get_session_and_user"]  # decided from the cache, no second query

@@ -28,7 +28,7 @@ from .._request.urls import callback_path, canonical_redirect, page_url, request
 from ..errors import MalformedPathError, NonCanonicalPathError
 from ..errors import PathTooLongError as MatchTooLongError
 from ..options import AuthOptions
-from ..sessions import FoundToken, SessionStrategy, sessions_for
+from ..sessions import PENDING, FoundToken, SessionStrategy, sessions_for
 from .replies import Reply, WebSocketDenial, plain, redirect, status_response
 from .rules import EVERY_PATH, CompiledRule, Deny, Rule, call_authorized, compile_rule, has_token
 
@@ -196,10 +196,9 @@ class WithAuth:
             sessions = self.sessions
             if not self.refresh and sessions.claims_now is not None:
                 token = sessions.claims_now(scope)  # the hot path: no FoundToken, no coroutine
-            else:
+            if self.refresh or sessions.claims_now is None or token is PENDING:
                 found = sessions.read_now(scope) if sessions.read_now is not None else await sessions.read(scope)
-                if found is not None:
-                    token = found.claims()
+                token = None if found is None else found.claims()
             conn: HTTPConnection | None = None
             for compiled in matched:
                 if compiled.rule.public:

@@ -13,12 +13,13 @@ import weakref
 from typing import Final
 
 from ..options import AuthOptions
-from .base import FoundToken, ServerSession, SessionStrategy, TokenSource
+from .base import PENDING, FoundToken, ServerSession, SessionStrategy, TokenSource
 from .database import DatabaseSessions
 from .jwt import JwtSessions
 from .reader import TokenReader
 
 __all__ = [
+    "PENDING",
     "DatabaseSessions",
     "FoundToken",
     "JwtSessions",

@@ -12,7 +12,11 @@ from ..jwt import Version
 from ..options import AuthOptions
 from .tokens import DecodedToken
 
-__all__ = ["FoundToken", "ServerSession", "SessionStrategy", "TokenSource"]
+__all__ = ["PENDING", "FoundToken", "ServerSession", "SessionStrategy", "TokenSource"]
+
+PENDING: Any = object()
+"""What :attr:`SessionStrategy.claims_now` answers when only :meth:`SessionStrategy.read` can
+tell (a database lookup that is not cached)."""
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -100,7 +104,8 @@ class SessionStrategy(Protocol):
     read_now: Callable[[Mapping[str, Any]], FoundToken | None] | None
     """:meth:`read` without a coroutine where the strategy can (None where it must wait)."""
     claims_now: Callable[[Mapping[str, Any]], dict[str, Any] | None] | None
-    """The claims of :meth:`read_now`, without building a :class:`FoundToken` (the hot path)."""
+    """The request's claims without a coroutine or a :class:`FoundToken` (the hot path), or
+    :data:`PENDING` when only :meth:`read` can tell; None where the strategy has no such path."""
 
     @property
     def configured(self) -> bool:

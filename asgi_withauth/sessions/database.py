@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from time import monotonic
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from .._cache import BoundedCache
 from .._logging import FailureLog, logger
@@ -28,7 +28,7 @@ from ..errors import CallbackError
 from ..jwt import Version
 from ..options import DEFAULT_UPDATE_AGE, AuthOptions
 from ._callbacks import iso_ms, json_object, run_callback
-from .base import FoundToken, ServerSession
+from .base import PENDING, FoundToken, ServerSession
 from .reader import Broken, Located, TokenReader
 from .refresh import SessionRefresher
 from .tokens import DecodedToken
@@ -45,7 +45,8 @@ _SESSION_TOKEN: Final = re.compile(r"[!#-+\--:<-\[\]-~]{1,255}")
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MILLISECOND: Final = datetime.resolution * 1000
 
-Lookup = tuple[DecodedToken, float]  # the session's claims, and its expiry (Unix time)
+Hit = tuple[DecodedToken, float, float]  # the session's claims, until when to trust them, its expiry
+_UNKNOWN: Final = DecodedToken({})  # compared by identity: the cache cannot tell
 
 
 def now() -> float:
@@ -81,7 +82,6 @@ class DatabaseSessions:
 
     strategy = "database"
     read_now: Callable[[Mapping[str, Any]], FoundToken | None] | None = None
-    claims_now: Callable[[Mapping[str, Any]], dict[str, Any] | None] | None = None
 
     def __init__(self, options: AuthOptions) -> None:
         assert options.adapter is not None
@@ -91,61 +91,79 @@ class DatabaseSessions:
         self.reader = TokenReader(options)  # finds the cookie: names, __Secure-, chunks
         self.refresher = SessionRefresher(self.reader)  # writes and clears it
         self.update_age = options.update_age if options.update_age is not None else DEFAULT_UPDATE_AGE
-        self._hits: BoundedCache[str, tuple[Lookup, float]] = BoundedCache(options.cache_size)
+        self._hits: BoundedCache[str, Hit] = BoundedCache(options.cache_size)  # monotonic times
         self._misses: BoundedCache[str, float] = BoundedCache(options.cache_size)
         self._failures = FailureLog()
+        self.claims_now: Callable[[Mapping[str, Any]], dict[str, Any] | None] | None = self.cached_claims
 
     # ------------------------------------------------------------------ WithAuth, integrations
 
+    def cached_claims(self, scope: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The session's claims when the cache can tell (a hit, a miss, a cookie that cannot
+        be a session token), else :data:`PENDING`: the hot path of a cached request."""
+        located = self.reader.locate(scope, bearer=False)
+        if type(located) is not Located:
+            return None
+        answer = self._cached(located.raw)
+        if answer is _UNKNOWN:
+            plausible = _SESSION_TOKEN.fullmatch(located.raw)
+            return cast("dict[str, Any] | None", PENDING) if plausible else None
+        return None if answer is None else answer.claims()
+
     async def read(self, scope: Mapping[str, Any], *, bearer: bool = True) -> FoundToken | None:
-        located = self._session_cookie(scope)
-        if located is None:
+        located = self.reader.locate(scope, bearer=False)
+        if type(located) is not Located:
             return None
-        lookup = await self._cached_lookup(located.raw)
-        if lookup is None:
-            return None
-        decoded, expires = lookup
-        if expires < now():  # as next-auth: expired at the millisecond, no tolerance
-            return None
-        return FoundToken(located.raw, located.source, decoded, located.cookies)
+        decoded = await self._lookup(located.raw)
+        return None if decoded is None else FoundToken(located.raw, located.source, decoded, located.cookies)
 
     def raw_token(self, scope: Mapping[str, Any]) -> str | None:
-        located = self._session_cookie(scope)
-        return None if located is None else located.raw
+        located = self.reader.locate(scope, bearer=False)
+        return located.raw if type(located) is Located else None
 
     async def refresh(self, found: FoundToken, scope: Mapping[str, Any]) -> list[str]:
         """Nothing: extending a database session writes its row, which get_server_session
         does (next-auth's session route); the middleware only reads."""
         return []
 
-    def _session_cookie(self, scope: Mapping[str, Any]) -> Located | None:
-        located = self.reader.locate(scope, bearer=False)
-        if type(located) is not Located or not _SESSION_TOKEN.fullmatch(located.raw):
-            return None
-        return located
-
-    async def _cached_lookup(self, token: str) -> Lookup | None:
-        """The session of ``token`` from the cache, or one query (then cached for ``lookup_ttl``)."""
-        moment = monotonic()
+    def _cached(self, token: str) -> DecodedToken | None:
+        """The cache's answer for ``token``: its session's claims, None (a miss, or a session
+        expired since), or ``_UNKNOWN`` (not cached, or cached longer than ``lookup_ttl``)."""
         hit = self._hits.get(token)
-        if hit is not None and hit[1] > moment:
-            return hit[0]
+        if hit is not None:
+            decoded, deadline, expiry = hit
+            moment = monotonic()
+            if deadline > moment:
+                return decoded if expiry >= moment else None
         miss = self._misses.get(token)
-        if miss is not None and miss > moment:
+        if miss is not None and miss > monotonic():
+            return None
+        return _UNKNOWN
+
+    async def _lookup(self, token: str) -> DecodedToken | None:
+        """The session of ``token``: from the cache, or one query (then cached for ``lookup_ttl``)."""
+        answer = self._cached(token)
+        if answer is not _UNKNOWN:
+            return answer
+        if not _SESSION_TOKEN.fullmatch(token):
             return None
         try:
             found = await self.adapter.get_session_and_user(token)
         except Exception as exc:
             self._failures.log("the database session lookup failed; the request counts as signed out", exc)
             return None  # not cached: the next request asks again
-        deadline = moment + self.options.lookup_ttl
+        moment = monotonic()
+        ttl = self.options.lookup_ttl
         if found is None:
-            self._misses.put(token, deadline)
+            if ttl:
+                self._misses.put(token, moment + ttl)
             return None
         session, user = found
-        lookup = (DecodedToken(session_claims(session, user)), session.expires.timestamp())
-        self._hits.put(token, (lookup, deadline))
-        return lookup
+        decoded = DecodedToken(session_claims(session, user))
+        expiry = moment + (session.expires.timestamp() - now())  # as next-auth: no tolerance
+        if ttl:
+            self._hits.put(token, (decoded, moment + ttl, expiry))
+        return decoded if expiry >= moment else None
 
     # ------------------------------------------------------------------ get_server_session
 
