@@ -112,3 +112,40 @@ export function scrubAuthEnv() {
 
 // A logger that writes nowhere near stdout (SessionStore.chunk calls logger.debug).
 export const quietLogger = { debug() {}, warn() {}, error() {} };
+
+/** A logger that records what the package reports instead of printing it. */
+export function recorder(logged) {
+  const text = (x) => (x instanceof Error ? `${x.name}: ${x.message}` : x?.message ?? (typeof x === "string" ? x : ""));
+  return {
+    // v4: error(code, metadata); v5: error(error) whose cause is the original error.
+    error(codeOrError, metadata) {
+      if (typeof codeOrError === "string") {
+        const inner = metadata?.error ?? metadata;
+        logged.push(`${codeOrError}: ${text(inner)}`.trim());
+      } else {
+        const cause = codeOrError?.cause?.err ?? codeOrError?.cause;
+        logged.push(`${text(codeOrError)}${cause ? ` (cause: ${text(cause)})` : ""}`);
+      }
+    },
+    warn(code) {
+      logged.push(`warn: ${typeof code === "string" ? code : text(code)}`);
+    },
+    debug() {},
+  };
+}
+
+/** A pages-router `res` that collects Set-Cookie (next-auth v4's setCookie reads then sets it). */
+export function collectingResponse() {
+  const headers = {};
+  return {
+    getHeader: (name) => headers[name.toLowerCase()],
+    setHeader(name, value) {
+      headers[name.toLowerCase()] = value;
+      return this;
+    },
+    setCookies: () => {
+      const v = headers["set-cookie"];
+      return v === undefined ? [] : Array.isArray(v) ? v : [v];
+    },
+  };
+}

@@ -7,7 +7,7 @@
 // Every op opens its own Pool and ends it before answering: nothing is cached between calls.
 import { createRequire } from "node:module";
 import path from "node:path";
-import { withEnv } from "./lib.mjs";
+import { collectingResponse, recorder, withEnv } from "./lib.mjs";
 
 const require = createRequire(import.meta.url);
 
@@ -111,43 +111,6 @@ const toDate = (value, what) => {
   if (Number.isNaN(date.valueOf())) throw new TypeError(`\`${what}\` must be an ISO string or ms, got ${JSON.stringify(value)}`);
   return date;
 };
-
-// ----------------------------------------------------------------------------- recording
-
-/** A logger that records what the package reports (v4: `CODE: message`; v5: `Name: message`). */
-function recorder(logged) {
-  const text = (x) => (x instanceof Error ? `${x.name}: ${x.message}` : x?.message ?? (typeof x === "string" ? x : ""));
-  return {
-    error(codeOrError, metadata) {
-      if (typeof codeOrError === "string") {
-        logged.push(`${codeOrError}: ${text(metadata?.error ?? metadata)}`.trim());
-      } else {
-        const cause = codeOrError?.cause?.err ?? codeOrError?.cause;
-        logged.push(`${text(codeOrError)}${cause ? ` (cause: ${text(cause)})` : ""}`);
-      }
-    },
-    warn(code) {
-      logged.push(`warn: ${typeof code === "string" ? code : text(code)}`);
-    },
-    debug() {},
-  };
-}
-
-/** A pages-router `res` that collects Set-Cookie (next-auth v4's setCookie reads then sets it). */
-function collectingResponse() {
-  const headers = {};
-  return {
-    getHeader: (name) => headers[name.toLowerCase()],
-    setHeader(name, value) {
-      headers[name.toLowerCase()] = value;
-      return this;
-    },
-    setCookies: () => {
-      const v = headers["set-cookie"];
-      return v === undefined ? [] : Array.isArray(v) ? v : [v];
-    },
-  };
-}
 
 // ----------------------------------------------------------------------------- ops
 

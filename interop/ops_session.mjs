@@ -3,7 +3,7 @@
 // auth()) on one Cookie header, and reports the session and the Set-Cookie headers it produced.
 // See README.md beside this file.
 import { createRequire, register } from "node:module";
-import { withEnv } from "./lib.mjs";
+import { collectingResponse, recorder, withEnv } from "./lib.mjs";
 
 const require = createRequire(import.meta.url);
 
@@ -109,42 +109,6 @@ export const CALLBACKS = {
 
 export const IMPLS = { 4: ["getServerSession"], 5: ["route", "auth"] };
 
-/** A logger that records what the package reports instead of printing it. */
-function recorder(logged) {
-  const text = (x) => (x instanceof Error ? `${x.name}: ${x.message}` : x?.message ?? (typeof x === "string" ? x : ""));
-  return {
-    // v4: error(code, metadata); v5: error(error) whose cause is the original error.
-    error(codeOrError, metadata) {
-      if (typeof codeOrError === "string") {
-        const inner = metadata?.error ?? metadata;
-        logged.push(`${codeOrError}: ${text(inner)}`.trim());
-      } else {
-        const cause = codeOrError?.cause?.err ?? codeOrError?.cause;
-        logged.push(`${text(codeOrError)}${cause ? ` (cause: ${text(cause)})` : ""}`);
-      }
-    },
-    warn(code) {
-      logged.push(`warn: ${typeof code === "string" ? code : text(code)}`);
-    },
-    debug() {},
-  };
-}
-
-/** A pages-router `res` that collects Set-Cookie (next-auth v4's setCookie reads then sets it). */
-function collectingResponse() {
-  const headers = {};
-  return {
-    getHeader: (name) => headers[name.toLowerCase()],
-    setHeader(name, value) {
-      headers[name.toLowerCase()] = value;
-      return this;
-    },
-    setCookies: () => {
-      const v = headers["set-cookie"];
-      return v === undefined ? [] : Array.isArray(v) ? v : [v];
-    },
-  };
-}
 
 /**
  * Runs the real session logic once. Params: `version`, `cookie` (the raw Cookie header, "" for
