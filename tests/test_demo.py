@@ -575,6 +575,21 @@ async def test_database_app_closes_its_adapter_at_shutdown(tmp_path: Path) -> No
         await app.state.mode.adapter.get_session_and_user("x")
 
 
+@pytest.mark.anyio
+async def test_a_failing_database_gives_503_on_sign_in_and_sign_out(tmp_path: Path) -> None:
+    app = demo.build_app(database=tmp_path / "demo.db")
+    async with app.router.lifespan_context(app):
+        await app.state.mode.adapter.aclose()  # every call now fails with AdapterError
+        transport = httpx2.ASGITransport(app=app)
+        async with httpx2.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+            form = {"name": "Ada", "email": "ada@example.test", "role": "user"}
+            signed_in = await client.post("/login", data=form)
+            client.cookies.set("next-auth.session-token", "0" * 64)
+            signed_out = await client.post("/logout")
+    assert (signed_in.status_code, signed_out.status_code) == (503, 503)
+    assert "not answering" in signed_in.text
+
+
 # ----------------------------------------------------------------------------- the command
 
 

@@ -23,8 +23,9 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
 from .. import Rule, WithAuth, get_token, load_server_session
+from .._logging import logger
 from .._request.cookies import chunk_session_cookie, clear_session_cookie, serialize_cookie, session_cookie_name
-from ..errors import DemoDependencyError
+from ..errors import AdapterError, DemoDependencyError
 from ..options import DEFAULT_LOOKUP_TTL
 from . import pages
 from .modes import MAX_AGE, DatabaseMode, JwtMode, Mode
@@ -96,12 +97,15 @@ async def login(request: Request) -> Response:
     if problem:
         page = pages.login(callback_url=callback, user=None, error=problem, values=form, database=mode.database)
         return _html(page, status_code=400)
-    value = await mode.sign_in(
-        name=form["name"].strip(),
-        email=form["email"].strip(),
-        role=form["role"],
-        previous=request.cookies.get(SESSION_COOKIE),
-    )
+    try:
+        value = await mode.sign_in(
+            name=form["name"].strip(),
+            email=form["email"].strip(),
+            role=form["role"],
+            previous=request.cookies.get(SESSION_COOKIE),
+        )
+    except AdapterError as exc:
+        return _database_down(exc)
     response = RedirectResponse(safe_callback_url(callback), status_code=303)
     _set_cookies(response, session_cookies(value, existing=request.cookies))
     return response
@@ -109,10 +113,20 @@ async def login(request: Request) -> Response:
 
 async def logout(request: Request) -> Response:
     """next-auth's sign-out: end the session, clear its cookie and every chunk of it, then go home."""
-    await _mode(request).sign_out(request.cookies.get(SESSION_COOKIE))
+    try:
+        await _mode(request).sign_out(request.cookies.get(SESSION_COOKIE))
+    except AdapterError as exc:
+        return _database_down(exc)
     response = RedirectResponse("/", status_code=303)
     _set_cookies(response, cleared_session_cookies(existing=request.cookies))
     return response
+
+
+def _database_down(exc: AdapterError) -> Response:
+    """The session store failed: say so (503), never a traceback."""
+    logger.error("demo: the session database failed: %s", exc)
+    body = '<p class="error">The session database is not answering; try again in a moment.</p>'
+    return _html(pages.page("Sign in", body), status_code=503)
 
 
 async def dashboard(request: Request) -> Response:
