@@ -22,9 +22,8 @@ from time import monotonic
 from typing import TYPE_CHECKING, Any, Final, cast
 
 from .._cache import BoundedCache
-from .._logging import FailureLog, logger
+from .._logging import FailureLog
 from .._request.cookies import CookieWrite, cookie_name_version, set_cookie_headers
-from ..errors import CallbackError
 from ..jwt import Version
 from ..options import DEFAULT_UPDATE_AGE, AuthOptions
 from ._callbacks import iso_ms, json_object, run_callback
@@ -181,13 +180,8 @@ class DatabaseSessions:
             if found is None:  # no such session: next-auth clears the cookie
                 return ServerSession(None, refresher.clear(name, located.cookies, scope))
             return await self._session(found, name, token, scope)
-        except Exception as exc:
-            logger.error(
-                "SESSION_ERROR: %s: %s; no session, the session cookie is left as it is",
-                type(exc).__name__,
-                exc,
-                exc_info=not isinstance(exc, CallbackError),
-            )
+        except Exception as exc:  # logged with its traceback once per kind: an outage must not flood the log
+            self._failures.log("SESSION_ERROR: no session, the session cookie is left as it is", exc)
             return ServerSession(None)
 
     async def _lookup_now(self, token: str) -> tuple[AdapterSession, AdapterUser] | None:
