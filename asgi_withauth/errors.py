@@ -33,6 +33,7 @@ __all__ = [
     "PathTooLongError",
     "SessionCookieError",
     "SessionTooLargeError",
+    "SessionUpdateError",
     "TokenTooLargeError",
     "UnsupportedAlgorithmError",
     "WithAuthError",
@@ -151,6 +152,14 @@ class AdapterError(WithAuthError, RuntimeError):
     malformed ``expires``). The message says what to check; the driver's error is the ``__cause__``."""
 
     code = "adapter_failed"
+
+
+class SessionUpdateError(WithAuthError, ValueError):
+    """A session update could not be made: the data is not JSON, the new token would be over
+    :data:`asgi_withauth.jwt.MAX_TOKEN_LENGTH`, or a callback failed. Nothing was written: the
+    old session is intact. The reason is the ``__cause__``."""
+
+    code = "session_update_failed"
 
 
 # --------------------------------------------------------------------------- request paths

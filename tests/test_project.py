@@ -45,6 +45,8 @@ LAYERS: dict[str, int] = {
     "_middleware": 5,
     "_token": 5,
     "_server_session": 5,
+    "_session_route": 5,
+    "requirements": 5,
     "fastapi": 6,
     "starlette_auth": 6,
     "__init__": 6,

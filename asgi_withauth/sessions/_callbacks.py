@@ -9,10 +9,10 @@ from datetime import datetime, timezone
 from typing import Any, Final
 
 from .._cache import memoized
-from ..errors import CallbackError
+from ..errors import CallbackError, SessionUpdateError
 from ..options import Callback
 
-__all__ = ["default_session", "iso_ms", "json_object", "run_callback"]
+__all__ = ["default_session", "iso_ms", "json_data", "json_object", "run_callback"]
 
 _USER_CLAIMS: Final = (("name", "name"), ("email", "email"), ("image", "picture"))
 
@@ -67,6 +67,15 @@ def json_object(value: Any, what: str) -> dict[str, Any]:
     except (TypeError, ValueError) as exc:
         raise CallbackError(f"the {what} callback returned something that is not JSON: {exc}") from None
     return value
+
+
+def json_data(value: Any) -> Any:
+    """A fresh copy of ``value`` as JSON would carry it (what next-auth's callbacks get from a
+    request body), or :class:`~asgi_withauth.errors.SessionUpdateError`."""
+    try:
+        return json.loads(json.dumps(value, allow_nan=False))
+    except (TypeError, ValueError) as exc:
+        raise SessionUpdateError(f"the session update data is not JSON: {exc}") from exc
 
 
 def default_session(token: Mapping[str, Any], expires: str) -> dict[str, Any]:

@@ -127,3 +127,16 @@ class SessionStrategy(Protocol):
     async def load_session(self, scope: Mapping[str, Any]) -> ServerSession:
         """next-auth's getServerSession: the session after the callbacks, and the cookies to send."""
         ...
+
+    async def update_session(self, scope: Mapping[str, Any], data: Any) -> ServerSession:
+        """next-auth's session update (``POST /api/auth/session`` with ``{csrfToken, data}``,
+        Auth.js's ``unstable_update``): the callbacks with ``trigger="update"``, the new
+        session, and the cookies to send. No session: ``ServerSession(None)``, nothing written.
+        Raises :class:`~asgi_withauth.errors.SessionUpdateError` (nothing written) when the
+        data is not JSON, the token would be too large, or a callback fails."""
+        ...
+
+    async def sign_out(self, scope: Mapping[str, Any]) -> ServerSession:
+        """next-auth's sign-out: the session row deleted (database strategy; a failure is
+        logged) and ``set_cookie`` clearing every chunk of the session cookie on the request."""
+        ...

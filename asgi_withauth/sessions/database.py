@@ -24,9 +24,10 @@ from typing import TYPE_CHECKING, Any, Final, cast
 from .._cache import BoundedCache
 from .._logging import FailureLog
 from .._request.cookies import CookieWrite, cookie_name_version, set_cookie_headers
+from ..errors import SessionUpdateError
 from ..jwt import Version
 from ..options import DEFAULT_UPDATE_AGE, AuthOptions
-from ._callbacks import iso_ms, json_object, run_callback
+from ._callbacks import iso_ms, json_data, json_object, run_callback
 from .base import PENDING, FoundToken, ServerSession
 from .reader import Broken, Located, TokenReader
 from .refresh import SessionRefresher
@@ -194,22 +195,70 @@ class DatabaseSessions:
             return None
         return found
 
+    async def update_session(self, scope: Mapping[str, Any], data: Any) -> ServerSession:
+        """next-auth's update: the session callback gets ``trigger="update"`` and ``newSession``;
+        the row is extended by next-auth's rules (after the callback, so that a failing one
+        leaves it as it was) and the cookie re-set."""
+        update = {"newSession": json_data(data), "trigger": "update"}
+        located = self.reader.locate(scope, bearer=False)
+        if located is None:
+            return ServerSession(None)
+        if isinstance(located, Broken):
+            return ServerSession(None, self.refresher.clear(located.cookie_name, located.cookies, scope))
+        assert isinstance(located, Located)
+        name, token = located.source.cookie_name, located.raw
+        try:
+            found = await self._lookup_now(token)
+            if found is None:
+                return ServerSession(None, self.refresher.clear(name, located.cookies, scope))
+            return await self._session(found, name, token, scope, update=update)
+        except Exception as exc:
+            raise SessionUpdateError(f"the session was not updated: {type(exc).__name__}: {exc}") from exc
+
+    async def sign_out(self, scope: Mapping[str, Any]) -> ServerSession:
+        """next-auth's sign-out: delete the row (a failure is logged, and the cookie cleared all
+        the same), then clear every chunk of the cookie."""
+        located = self.reader.locate(scope, bearer=False)
+        if located is None:
+            return ServerSession(None)
+        if isinstance(located, Broken):
+            return ServerSession(None, self.refresher.clear(located.cookie_name, located.cookies, scope))
+        assert isinstance(located, Located)
+        token = located.raw
+        self._hits.pop(token, None)
+        try:
+            if _SESSION_TOKEN.fullmatch(token):
+                await self.adapter.delete_session(token)
+        except Exception as exc:
+            self._failures.log("SIGNOUT_ERROR: the session row was not deleted; the cookie is cleared", exc)
+        return ServerSession(None, self.refresher.clear(located.source.cookie_name, located.cookies, scope))
+
     async def _session(
-        self, found: tuple[AdapterSession, AdapterUser], name: str, token: str, scope: Mapping[str, Any]
+        self,
+        found: tuple[AdapterSession, AdapterUser],
+        name: str,
+        token: str,
+        scope: Mapping[str, Any],
+        *,
+        update: dict[str, Any] | None = None,
     ) -> ServerSession:
         options = self.options
         session, user = found
         now_ms = int(now() * 1000)
         new_expires = datetime.fromtimestamp((now_ms + options.max_age * 1000) / 1000, tz=timezone.utc)
-        if _ms(session.expires) - options.max_age * 1000 + self.update_age * 1000 <= now_ms:
+        due = _ms(session.expires) - options.max_age * 1000 + self.update_age * 1000 <= now_ms
+        if due and update is None:
             await self.adapter.update_session(token, expires=new_expires)
         version: Version = options.version or cookie_name_version(name) or 4
         payload = await run_callback(
             options.callback("session") or (_default_v4 if version == 4 else _default_v5),
             session=_callback_session(session, user, version),
             user=user_dict(user),
+            **(update or {}),
         )
         result = None if payload is None else json_object(payload, "session")
+        if due and update is not None:
+            await self.adapter.update_session(token, expires=new_expires)
         if version == 4 and not result:  # v4's getServerSession returns null for an empty session
             result = None
         cookie = CookieWrite(name, token, clear=False)

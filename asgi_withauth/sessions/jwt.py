@@ -14,9 +14,9 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..errors import CallbackError, MissingSecretError, SessionTooLargeError
+from ..errors import CallbackError, MissingSecretError, SessionTooLargeError, SessionUpdateError
 from ..options import AuthOptions
-from ._callbacks import default_session, iso_ms, json_object, run_callback
+from ._callbacks import default_session, iso_ms, json_data, json_object, run_callback
 from .base import FoundToken, ServerSession
 from .reader import Broken, Located, TokenReader
 from .refresh import SessionRefresher
@@ -58,19 +58,27 @@ class JwtSessions:
             return []
         return await refresher.write(token, found, scope)
 
-    async def load_session(self, scope: Mapping[str, Any]) -> ServerSession:
+    async def _found(self, scope: Mapping[str, Any]) -> FoundToken | ServerSession:
+        """The request's session token, or the answer without one: no cookie, nothing to
+        send; a cookie that cannot be read (a chunk missing, too large, invalid), cleared."""
         if not self.reader.configured:
             raise MissingSecretError()
         located = self.reader.locate(scope, bearer=False)
         if located is None:
             return ServerSession(None)
-        refresher = self.refresher
-        if isinstance(located, Broken):  # a chunk missing, too large: clear what is there
-            return ServerSession(None, refresher.clear(located.cookie_name, located.cookies, scope))
+        if isinstance(located, Broken):
+            return ServerSession(None, self.refresher.clear(located.cookie_name, located.cookies, scope))
         assert isinstance(located, Located)
         found = await self.reader.read_token(scope, bearer=False)
         if found is None:
-            return ServerSession(None, refresher.clear(located.source.cookie_name, located.cookies, scope))
+            return ServerSession(None, self.refresher.clear(located.source.cookie_name, located.cookies, scope))
+        return found
+
+    async def load_session(self, scope: Mapping[str, Any]) -> ServerSession:
+        found = await self._found(scope)
+        if isinstance(found, ServerSession):
+            return found
+        refresher = self.refresher
         try:
             return await self._session(found, scope)
         except Exception as exc:
@@ -80,22 +88,52 @@ class JwtSessions:
                 exc,
                 exc_info=not isinstance(exc, CallbackError | SessionTooLargeError),
             )
-            return ServerSession(None, refresher.clear(located.source.cookie_name, located.cookies, scope))
+            return ServerSession(None, refresher.clear(found.source.cookie_name, found.cookies, scope))
 
-    async def _session(self, found: FoundToken, scope: Mapping[str, Any]) -> ServerSession:
-        """The callbacks, next-auth's default session and the refreshed cookie."""
+    async def update_session(self, scope: Mapping[str, Any], data: Any) -> ServerSession:
+        found = await self._found(scope)
+        if isinstance(found, ServerSession):
+            return found
+        try:
+            if not self.refresher.can_write(found):
+                raise SessionUpdateError("the session token was read by a decode hook; an encode hook must write it")
+            return await self._session(found, scope, update={"trigger": "update", "session": json_data(data)})
+        except SessionUpdateError:
+            raise
+        except Exception as exc:
+            raise SessionUpdateError(f"the session was not updated: {type(exc).__name__}: {exc}") from exc
+
+    async def sign_out(self, scope: Mapping[str, Any]) -> ServerSession:
+        if not self.reader.configured:
+            raise MissingSecretError()
+        located = self.reader.locate(scope, bearer=False)
+        if located is None:
+            return ServerSession(None)
+        name = located.cookie_name if isinstance(located, Broken) else located.source.cookie_name
+        return ServerSession(None, self.refresher.clear(name, located.cookies, scope))
+
+    async def _session(
+        self, found: FoundToken, scope: Mapping[str, Any], *, update: dict[str, Any] | None = None
+    ) -> ServerSession:
+        """The callbacks, next-auth's default session and the refreshed cookie. ``update``:
+        the jwt callback's ``trigger`` and ``session`` of an update, which always rewrites."""
         options, refresher = self.options, self.refresher
         token, original = found.claims(), found.claims()
         # The jwt callback gets the decoded token itself: v4 builds session.user from that object.
         jwt_callback = options.callback("jwt") or _same_token
-        new_token = json_object(await run_callback(jwt_callback, token=token), "jwt")
-        now = time.time()
         v4 = found.version != 5
+        returned = await run_callback(jwt_callback, token=token, **(update or {}))
+        if returned is None and update is not None and not v4:  # Auth.js: a null token ends the session
+            return ServerSession(None, refresher.clear(found.source.cookie_name, found.cookies, scope))
+        new_token = json_object(returned, "jwt")
+        now = time.time()
         default = default_session(token if v4 else new_token, iso_ms(now + options.max_age))
         session_callback = options.callback("session") or _same_session
         result = await run_callback(session_callback, session=default, token=new_token)
         # A token a decode hook read is rewritten only by an encode hook: its format is unknown.
-        rewrite = refresher.can_write(found) and (refresher.due(original, now) or new_token != original)
+        rewrite = refresher.can_write(found) and (
+            update is not None or refresher.due(original, now) or new_token != original
+        )
         headers = await refresher.write(new_token, found, scope) if rewrite else []
         if result is None:  # as next-auth: no session, but the token is fine and stays
             logger.error("JWT_SESSION_ERROR: the session callback returned None, so there is no session")
