@@ -11,6 +11,7 @@ import { matcherOps } from "./ops_matcher.mjs";
 import { sessionOps } from "./ops_session.mjs";
 import { codecOps } from "./ops_codec.mjs";
 import { databaseOps } from "./ops_database.mjs";
+import { lifecycleOps } from "./ops_lifecycle.mjs";
 
 // stdout carries the protocol only: anything the packages log goes to stderr.
 for (const m of ["log", "info", "debug"]) console[m] = (...args) => console.error(...args);
@@ -95,6 +96,7 @@ const ops = {
   ...sessionOps, // getServerSession / Auth() session route / auth() (ops_session.mjs)
   ...codecOps, // decode outcomes for hand-built tokens (ops_codec.mjs)
   ...databaseOps, // the database strategy over @auth/pg-adapter (ops_database.mjs)
+  ...lifecycleOps, // session update and sign-out routes (ops_lifecycle.mjs)
 };
 
 async function handle(line) {
