@@ -2,7 +2,8 @@
 
 Put Starlette's own ``AuthenticationMiddleware`` with :class:`NextAuthBackend` inside
 ``WithAuth`` (or alone). When ``WithAuth`` already decoded the token, the backend reuses
-it; otherwise it reads the session itself, as ``get_token`` does.
+it; otherwise it reads the session itself, as ``get_token`` does. :func:`role_scopes` gives
+``request.auth.scopes`` such as ``"role:admin"`` for ``@requires("role:admin")``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from starlette.requests import HTTPConnection
 
 from ._token import request_token
 from .options import AuthOptions
+from .requirements import Source, values_of
 from .sessions import SessionStrategy, sessions_for
 
 if TYPE_CHECKING:
@@ -22,7 +24,7 @@ if TYPE_CHECKING:
 
     from .options import AuthKwargs
 
-__all__ = ["NextAuthBackend", "NextAuthUser"]
+__all__ = ["NextAuthBackend", "NextAuthUser", "role_scopes"]
 
 
 class NextAuthUser(BaseUser):
@@ -81,3 +83,22 @@ class NextAuthBackend(AuthenticationBackend):
             return None
         extra = list(self.scopes(token)) if self.scopes is not None else []
         return AuthCredentials(["authenticated", *extra]), NextAuthUser(token)
+
+
+def role_scopes(
+    roles: Source = "role",
+    permissions: Source = "permissions",
+    *,
+    role_prefix: str = "role:",
+    permission_prefix: str = "permission:",
+) -> Callable[[dict[str, Any]], list[str]]:
+    """``NextAuthBackend(scopes=role_scopes())``: a scope per role (``"role:admin"``) and per
+    permission (``"permission:reports:read"``), read where :func:`~asgi_withauth.requirements.require`
+    reads them (a claim path or a function of the token; either strategy)."""
+
+    def scopes(token: dict[str, Any]) -> list[str]:
+        found = [role_prefix + role for role in values_of(token, roles)]
+        found += [permission_prefix + permission for permission in values_of(token, permissions)]
+        return sorted(found)
+
+    return scopes
