@@ -1,8 +1,8 @@
 """FastAPI dependencies: the token, the session, and a ``require(...)`` guard.
 
 They work with or without ``WithAuth`` in front; when it ran, its decoded token is reused
-(no second decode). Install FastAPI with the ``fastapi`` extra. Only Starlette's types are
-used here, so the same dependencies also fit Starlette-based frameworks that inject them.
+(no second decode). Install FastAPI with the ``fastapi`` extra. The dependencies declare
+FastAPI security schemes (the session cookie and HTTP Bearer) for ``/docs``.
 
     auth = NextAuth()                      # secret from NEXTAUTH_SECRET / AUTH_SECRET
 
@@ -15,14 +15,18 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
+from fastapi import Depends, Security
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 
+from ._request.cookies import session_cookie_name
 from ._token import request_token
 from .options import AuthOptions
+from .requirements import Requirement
 from .sessions import SessionStrategy, sessions_for
 
 if TYPE_CHECKING:
@@ -35,31 +39,98 @@ __all__ = ["NextAuth"]
 Authorized = Callable[[dict[str, Any], HTTPConnection], "bool | Awaitable[bool]"]
 
 
+class TokenDependency(Protocol):
+    """``auth.token``: ``conn`` is the request; the schemes' values only document."""
+
+    def __call__(
+        self, conn: HTTPConnection, cookie: str | None = ..., bearer: HTTPAuthorizationCredentials | None = ...
+    ) -> Awaitable[dict[str, Any] | None]: ...
+
+
+class SessionDependency(Protocol):
+    """``auth.session``: the refreshed cookies go on ``response``."""
+
+    def __call__(
+        self, request: Request, response: Response, cookie: str | None = ...
+    ) -> Awaitable[dict[str, Any] | None]: ...
+
+
 class NextAuth:
     """next-auth sessions as FastAPI dependencies: ``auth.token``, ``auth.session``,
     ``auth.require(authorized=None)``. Takes an :class:`~asgi_withauth.options.AuthOptions`
-    or its keyword arguments (``secret``, ``callbacks``, ``session={"maxAge": ...}`` ...)."""
+    or its keyword arguments (``secret``, ``callbacks``, ``session={"maxAge": ...}`` ...).
+
+    The dependencies declare OpenAPI security schemes, so ``/docs`` has an Authorize button:
+    the session cookie (``cookie_scheme``, an API key in a cookie) and ``Authorization:
+    Bearer`` (``bearer_scheme``, e.g. a token from ``asgi-withauth mint``). They only
+    document: the session is read as ``get_token`` reads it, whatever they hold.
+    """
+
+    token: TokenDependency
+    """Dependency: the decoded token, or None (WithAuth's, when it ran)."""
+    session: SessionDependency
+    """Dependency: ``get_server_session``; the refreshed cookies go on the response."""
 
     def __init__(self, options: AuthOptions | None = None, /, **kwargs: Unpack[AuthKwargs]) -> None:
         self.options = AuthOptions.build(options, **kwargs)
         self.sessions: SessionStrategy = sessions_for(self.options)
+        self.cookie_scheme = APIKeyCookie(
+            name=self._cookie_name(),
+            scheme_name="NextAuthCookie",
+            description="next-auth's session cookie (set by signing in to the Next.js app).",
+            auto_error=False,
+        )
+        self.bearer_scheme = HTTPBearer(
+            scheme_name="NextAuthBearer",
+            bearerFormat="JWE",
+            description="A next-auth session token, e.g. from `asgi-withauth mint --claims ...`.",
+            auto_error=False,
+        )
+        self.token = self._token_dependency()
+        self.session = self._session_dependency()
 
-    async def token(self, conn: HTTPConnection) -> dict[str, Any] | None:
-        """Dependency: the decoded token, or None (WithAuth's, when it ran)."""
-        return await request_token(conn, self.sessions)
+    def _cookie_name(self) -> str:
+        if self.options.cookie_name is not None:
+            return self.options.cookie_name
+        secure = self.options.resolved_secure_cookie is True
+        return session_cookie_name(version=self.options.version or 4, secure=secure)
 
-    async def session(self, request: Request, response: Response) -> dict[str, Any] | None:
-        """Dependency: ``get_server_session``; the refreshed cookies go on the response."""
-        result = await self.sessions.load_session(request.scope)
-        result.apply(response)
-        return result.session
+    def _token_dependency(self) -> TokenDependency:
+        sessions = self.sessions
+        cookie_security, bearer_security = Security(self.cookie_scheme), Security(self.bearer_scheme)
 
-    def require(self, authorized: Authorized | None = None) -> Callable[[HTTPConnection], Awaitable[dict[str, Any]]]:
+        async def token(
+            conn: HTTPConnection,
+            cookie: str | None = cookie_security,
+            bearer: HTTPAuthorizationCredentials | None = bearer_security,
+        ) -> dict[str, Any] | None:
+            """The decoded token, or None (WithAuth's, when it ran)."""
+            return await request_token(conn, sessions)
+
+        return token
+
+    def _session_dependency(self) -> SessionDependency:
+        sessions, cookie_security = self.sessions, Security(self.cookie_scheme)
+
+        async def session(
+            request: Request, response: Response, cookie: str | None = cookie_security
+        ) -> dict[str, Any] | None:
+            """``get_server_session``; the refreshed cookies go on the response."""
+            result = await sessions.load_session(request.scope)
+            result.apply(response)
+            return result.session
+
+        return session
+
+    def require(self, authorized: Requirement | Authorized | None = None) -> Callable[..., Awaitable[dict[str, Any]]]:
         """Dependency factory: the token, or 401 (with ``WWW-Authenticate: Bearer``) without one,
-        or 403 when ``authorized(token, request)`` does not return True."""
+        or 403 when ``authorized(token, request)`` does not return True. ``authorized`` may be
+        a :class:`~asgi_withauth.requirements.Requirement` (``require(role="admin")``); a
+        session is needed either way."""
 
-        async def dependency(conn: HTTPConnection) -> dict[str, Any]:
-            token = await self.token(conn)
+        session_token = Depends(self.token)
+
+        async def dependency(conn: HTTPConnection, token: dict[str, Any] | None = session_token) -> dict[str, Any]:
             if token is None:
                 raise HTTPException(401, "Sign in first: no valid session.", headers={"WWW-Authenticate": "Bearer"})
             if authorized is not None:
