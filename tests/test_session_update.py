@@ -26,6 +26,7 @@ from asgi_withauth import (
     update_session,
 )
 from asgi_withauth.jwt import Version
+from tests.memory_adapter import MemoryAdapter
 from tests.nodebridge import NodeBridge
 from tests.test_session_interop import (
     CLAIMS,
@@ -239,3 +240,42 @@ async def test_session_route_get_answers_the_session(nextauth_bridge: NodeBridge
     assert status == 200
     same_session(body, their["session"])
     assert (await call_route(route, "GET", ""))[1] == ({} if version == 4 else None)
+
+
+# ----------------------------------------------------------------- database strategy (in memory)
+
+DB_TOKEN = "db-session-token"
+
+
+def _db_seen(session: dict[str, Any], user: dict[str, Any], trigger: str | None = None, newSession: Any = None) -> Any:
+    return {**session, "seen": {"trigger": trigger or "none", "newSession": newSession, "userId": user["id"]}}
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+async def test_database_update_passes_trigger_and_new_session(version: Version) -> None:
+    adapter = MemoryAdapter()
+    adapter.add(DB_TOKEN, expires_in=30 * 24 * 3600)
+    options = AuthOptions(secret=SECRET, version=version, adapter=adapter, callbacks={"session": _db_seen})
+    name = session_cookie_name(version)
+    ours = await load_updated_session(scope_for(f"{name}={DB_TOKEN}"), DATA, options=options)
+    assert ours.session is not None
+    assert ours.session["seen"] == {"trigger": "update", "newSession": DATA, "userId": "1"}
+    assert [parse_set_cookie(h).name for h in ours.set_cookie] == [name]
+    plain = await load_server_session(scope_for(f"{name}={DB_TOKEN}"), options=options)
+    assert plain.session is not None
+    assert plain.session["seen"] == {"trigger": "none", "newSession": None, "userId": "1"}
+
+
+async def test_database_update_with_a_failing_callback_leaves_the_row() -> None:
+    adapter = MemoryAdapter()
+    adapter.add(DB_TOKEN, expires_in=60)  # due for an extension
+    before = adapter.sessions[DB_TOKEN]
+
+    def fails(session: dict[str, Any]) -> Any:
+        raise RuntimeError("session callback failed")
+
+    options = AuthOptions(secret=SECRET, version=4, adapter=adapter, callbacks={"session": fails})
+    with pytest.raises(SessionUpdateError):
+        await load_updated_session(scope_for(f"{session_cookie_name(4)}={DB_TOKEN}"), DATA, options=options)
+    assert adapter.sessions[DB_TOKEN] == before
+    assert "update_session" not in adapter.calls
