@@ -8,6 +8,7 @@
 import { createRequire } from "node:module";
 import path from "node:path";
 import { collectingResponse, recorder, withEnv } from "./lib.mjs";
+import { lifecycle } from "./ops_lifecycle.mjs";
 
 const require = createRequire(import.meta.url);
 
@@ -287,4 +288,17 @@ async function dbSignIn({ version, url, email, now, secret, maxAge }) {
   );
 }
 
-export const databaseOps = { dbServerSession, dbCreateUser, dbCreateSession, dbGetSessionAndUser, dbSignIn };
+// ----------------------------------------------------------------------------- update, sign-out
+
+/**
+ * ops_lifecycle's `lifecycle` (their POST /api/auth/session update or POST /api/auth/signout,
+ * with the csrf cookie and token) with the database strategy: @auth/pg-adapter on `url`, at
+ * the clock `now?`. Other params and the result as for `lifecycle`.
+ */
+async function dbLifecycle({ url, now, ...params }) {
+  return await withAdapter(url, (adapter) => atClock(now, () => lifecycle({ ...params, adapter })));
+}
+
+export const databaseOps = {
+  dbServerSession, dbCreateUser, dbCreateSession, dbGetSessionAndUser, dbSignIn, dbLifecycle,
+};

@@ -44,6 +44,12 @@ export const UPDATE_CALLBACKS = {
       return { ...session, seen: { trigger: trigger ?? "none", newSession: newSession ?? null, userId: user?.id ?? null } };
     },
   },
+  db_throws_on_update: {
+    session({ session, trigger }) {
+      if (trigger === "update") throw new Error("session callback failed");
+      return session;
+    },
+  },
 };
 
 const CSRF_TOKEN = "c".repeat(64);
