@@ -83,14 +83,15 @@ class SessionRoute:
         sessions = sessions_for(self.options)
         if method in ("GET", "HEAD"):
             result = await sessions.load_session(scope)
-            await self._answer(send, 200, self._body(result), result.set_cookie, _NO_CACHE)
+            await self._answer(send, 200, self._body(result, scope), result.set_cookie, _NO_CACHE)
             return
         if method != "POST":
             await self._answer(send, 405, {}, [], [(b"allow", b"GET, HEAD, POST")])
             return
         body = await _read_json(receive)
         if body is None or not self._csrf_ok(scope, body):
-            await self._answer(send, 400, {}, [], [])  # next-auth: 400, never a redirect on an API route
+            # next-auth: 400, never a redirect on an API route; the body {} (v4) or null (Auth.js)
+            await self._answer(send, 400, self._empty(scope), [], [])
             return
         try:
             result = await sessions.update_session(scope, body.get("data"))
@@ -98,7 +99,7 @@ class SessionRoute:
             logger.warning("SESSION_UPDATE_ERROR: %s; the session is left as it was", exc)
             await self._answer(send, 400, {"error": exc.code}, [], [])
             return
-        await self._answer(send, 200, self._body(result), result.set_cookie, [])
+        await self._answer(send, 200, self._body(result, scope), result.set_cookie, [])
 
     def _csrf_ok(self, scope: Mapping[str, Any], body: Mapping[str, Any]) -> bool:
         secret = self.options.resolved_secret
@@ -114,11 +115,18 @@ class SessionRoute:
         token = body.get("csrfToken")
         return any(csrf_verified(cookies.get(prefix + _CSRF_NAMES[v]), token, secret) for v in versions)
 
-    def _body(self, result: ServerSession) -> Any:
-        """next-auth's body: the session; without one ``{}`` (v4) or ``null`` (Auth.js)."""
-        if result.session is not None:
-            return result.session
-        return None if self.options.version == 5 else {}
+    def _body(self, result: ServerSession, scope: Mapping[str, Any]) -> Any:
+        """next-auth's body: the session; without one :meth:`_empty`."""
+        return result.session if result.session is not None else self._empty(scope)
+
+    def _empty(self, scope: Mapping[str, Any]) -> Any:
+        """No session: ``{}`` as next-auth v4 answers, ``null`` as Auth.js does. Without a
+        ``version`` option, the request's cookies tell (Auth.js's are ``authjs.*``)."""
+        version = self.options.version
+        if version is None:
+            cookie_header, _ = request_headers(scope)
+            version = 5 if "authjs." in cookie_header else 4
+        return None if version == 5 else {}
 
     @staticmethod
     async def _answer(send: Send, status: int, body: Any, cookies: list[str], extra: list[tuple[bytes, bytes]]) -> None:
