@@ -74,6 +74,19 @@ def rules_app(n: int, *, cache_size: int = 1024, api: ModuleType = asgi_withauth
     return app
 
 
+def requirement_app(api: ModuleType = asgi_withauth) -> ASGIApp:
+    """One rule guarded by a role requirement and a revocation check (``current``) whose
+    answers are cached: what a requirement adds to a request."""
+
+    async def version_of(user_id: str) -> int:
+        return 1
+
+    guard = api.require(role="member") & api.current(version_of)
+    rules = [api.Rule("/area0/:path*", authorized=guard)]
+    app: ASGIApp = api.WithAuth(tiny_app, secret=SECRET, rules=rules, matcher=[])
+    return app
+
+
 def in_process_cases(token: str, api: ModuleType = asgi_withauth, prefix: str = "") -> list[InProcessCase]:
     """The cases for one asgi_withauth (``api``); ``prefix`` names the candidate's rows, which
     leave out the bare app and the floors (they do not depend on the package)."""
@@ -110,6 +123,9 @@ def in_process_cases(token: str, api: ModuleType = asgi_withauth, prefix: str = 
             case("floor-decrypt", "reference: floor, decrypts", decrypts, same("/area0/x"), 200, True),
             case("floor-pass", "reference: floor, passes through", passes, same("/public/x"), 200, False),
         ]
+    if not prefix:
+        name = "1 rule, require(role) & current() (versions cached)"
+        cases.append(case("require-1", name, requirement_app(api), same("/area0/x"), 200, True))
     hundred, miss = rules_app(100, api=api), "100 rules, none matches"
     cold, anonymous = rules_app(1, cache_size=0, api=api), rules_app(1, api=api)
     return [

@@ -20,7 +20,7 @@ USER_CLAIMS: Final = {
 
 def session_token(*, now: int) -> tuple[str, dict[str, Any]]:
     """A next-auth v4 session token with the claims of a typical session (~300 B), and its claims."""
-    token = jwt.encode({**USER_CLAIMS, "role": "member"}, SECRET, version=4, now=now)
+    token = jwt.encode({**USER_CLAIMS, "role": "member", "session_version": 1}, SECRET, version=4, now=now)
     return token, jwt.decode(token, SECRET, version=4, now=now)
 
 
