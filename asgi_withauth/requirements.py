@@ -37,6 +37,8 @@ _MISSING = object()
 
 
 def _dig(mapping: Mapping[str, Any], path: str) -> Any:
+    if "." not in path:  # the common case: a top-level claim
+        return mapping.get(path, _MISSING)
     value: Any = mapping
     for key in path.split("."):
         if not isinstance(value, Mapping):
@@ -72,6 +74,18 @@ def values_of(token: Mapping[str, Any], source: Source) -> frozenset[str]:
     return frozenset()
 
 
+def _holds(token: Mapping[str, Any], source: Source, wanted: str) -> bool:
+    """Whether ``wanted`` is among the values ``source`` finds (:func:`values_of`, without
+    building the set when the claim is a plain string or list)."""
+    if not callable(source):
+        found = _value_at(token, source)
+        if isinstance(found, str):
+            return found == wanted
+        if isinstance(found, list):
+            return wanted in found  # only strings are values: a non-string item never equals it
+    return wanted in values_of(token, source)
+
+
 async def _verdict(check: Check, token: Any, request: Any) -> bool:
     verdict = check(token, request)
     if inspect.isawaitable(verdict):
@@ -101,9 +115,9 @@ class Requirement:
         """Whether ``token`` meets ``auth``, ``role`` and ``permission`` (not ``checks``)."""
         if token is None:
             return not self.auth and self.role is None and self.permission is None and not self.checks
-        if self.role is not None and self.role not in values_of(token, self.roles):
+        if self.role is not None and not _holds(token, self.roles, self.role):
             return False
-        return self.permission is None or self.permission in values_of(token, self.permissions)
+        return self.permission is None or _holds(token, self.permissions, self.permission)
 
     async def __call__(self, token: Mapping[str, Any] | None, request: Any = None) -> bool:
         if not self.allows(token):
