@@ -29,7 +29,7 @@ from ..jwt import Version
 from ..options import DEFAULT_UPDATE_AGE, AuthOptions
 from ._callbacks import iso_ms, json_data, json_object, run_callback
 from .base import PENDING, FoundToken, ServerSession
-from .reader import Broken, Located, TokenReader
+from .reader import Located, TokenReader
 from .refresh import SessionRefresher
 from .tokens import DecodedToken
 
@@ -168,13 +168,10 @@ class DatabaseSessions:
     # ------------------------------------------------------------------ get_server_session
 
     async def load_session(self, scope: Mapping[str, Any]) -> ServerSession:
-        located = self.reader.locate(scope, bearer=False)
-        if located is None:
-            return ServerSession(None)
         refresher = self.refresher
-        if isinstance(located, Broken):
-            return ServerSession(None, refresher.clear(located.cookie_name, located.cookies, scope))
-        assert isinstance(located, Located)
+        located = refresher.session_cookie(scope)
+        if isinstance(located, ServerSession):
+            return located
         name, token = located.source.cookie_name, located.raw
         try:
             found = await self._lookup_now(token)
@@ -200,12 +197,9 @@ class DatabaseSessions:
         the row is extended by next-auth's rules (after the callback, so that a failing one
         leaves it as it was) and the cookie re-set."""
         update = {"newSession": json_data(data), "trigger": "update"}
-        located = self.reader.locate(scope, bearer=False)
-        if located is None:
-            return ServerSession(None)
-        if isinstance(located, Broken):
-            return ServerSession(None, self.refresher.clear(located.cookie_name, located.cookies, scope))
-        assert isinstance(located, Located)
+        located = self.refresher.session_cookie(scope)
+        if isinstance(located, ServerSession):
+            return located
         name, token = located.source.cookie_name, located.raw
         try:
             found = await self._lookup_now(token)
@@ -218,12 +212,9 @@ class DatabaseSessions:
     async def sign_out(self, scope: Mapping[str, Any]) -> ServerSession:
         """next-auth's sign-out: delete the row (a failure is logged, and the cookie cleared all
         the same), then clear every chunk of the cookie."""
-        located = self.reader.locate(scope, bearer=False)
-        if located is None:
-            return ServerSession(None)
-        if isinstance(located, Broken):
-            return ServerSession(None, self.refresher.clear(located.cookie_name, located.cookies, scope))
-        assert isinstance(located, Located)
+        located = self.refresher.session_cookie(scope)
+        if isinstance(located, ServerSession):
+            return located
         token = located.raw
         self._hits.pop(token, None)
         try:

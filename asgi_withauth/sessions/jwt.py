@@ -18,7 +18,7 @@ from ..errors import CallbackError, MissingSecretError, SessionTooLargeError, Se
 from ..options import AuthOptions
 from ._callbacks import default_session, iso_ms, json_data, json_object, run_callback
 from .base import FoundToken, ServerSession
-from .reader import Broken, Located, TokenReader
+from .reader import Broken, TokenReader
 from .refresh import SessionRefresher
 
 __all__ = ["JwtSessions"]
@@ -63,12 +63,9 @@ class JwtSessions:
         send; a cookie that cannot be read (a chunk missing, too large, invalid), cleared."""
         if not self.reader.configured:
             raise MissingSecretError()
-        located = self.reader.locate(scope, bearer=False)
-        if located is None:
-            return ServerSession(None)
-        if isinstance(located, Broken):
-            return ServerSession(None, self.refresher.clear(located.cookie_name, located.cookies, scope))
-        assert isinstance(located, Located)
+        located = self.refresher.session_cookie(scope)
+        if isinstance(located, ServerSession):
+            return located
         found = await self.reader.read_token(scope, bearer=False)
         if found is None:
             return ServerSession(None, self.refresher.clear(located.source.cookie_name, located.cookies, scope))

@@ -21,8 +21,8 @@ from .._request.cookies import (
 from ..errors import SessionTooLargeError
 from ..jwt import MAX_TOKEN_LENGTH, Version
 from ..options import ALWAYS
-from .base import FoundToken
-from .reader import TokenReader
+from .base import FoundToken, ServerSession
+from .reader import Broken, Located, TokenReader
 
 __all__ = ["ALWAYS", "SessionRefresher"]
 
@@ -78,6 +78,17 @@ class SessionRefresher:
         if not isinstance(value, str):
             raise TypeError(f"the encode hook returned {type(value).__name__}; it must return the token as a str")
         return value
+
+    def session_cookie(self, scope: Mapping[str, Any]) -> Located | ServerSession:
+        """The request's session cookie, or the answer without a usable one: no cookie,
+        nothing to send; one that cannot be read (a chunk missing, too large), cleared."""
+        located = self.reader.locate(scope, bearer=False)
+        if located is None:
+            return ServerSession(None)
+        if isinstance(located, Broken):
+            return ServerSession(None, self.clear(located.cookie_name, located.cookies, scope))
+        assert isinstance(located, Located)
+        return located
 
     def clear(self, cookie_name: str, cookies: Iterable[str], scope: Mapping[str, Any]) -> list[str]:
         """Set-Cookie values that remove every piece of the session cookie (``cookies``: the
