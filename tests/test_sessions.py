@@ -144,3 +144,14 @@ async def test_withauth_without_refresh_never_writes_a_session_even_with_hooks()
     sent = await run(refreshing, http_scope("/", headers={"cookie": f"{V4}=x"}))
     assert sent.status == 200  # the failing hook is logged; the response goes out without a cookie
     assert not [k for k, _ in sent.messages[0]["headers"] if k == b"set-cookie"]
+
+
+async def test_a_large_session_is_parsed_once_too(parses: list[str]) -> None:
+    """A Cookie header over the reader's memo limit (16 KiB) is not remembered between reads:
+    get_server_session decodes the cookie it located instead of locating it again."""
+    cookie, names = chunked_cookie({"sub": "1", "blob": "x" * 14_000})
+    assert len(cookie) > 16 * 1024
+    result = await load_server_session(http_scope("/", headers={"cookie": cookie}), options=AuthOptions(secret=SECRET))
+    assert result.session is not None
+    assert len(parses) == 1
+    assert len(names) > 1

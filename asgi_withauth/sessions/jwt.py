@@ -66,7 +66,7 @@ class JwtSessions:
         located = self.refresher.session_cookie(scope)
         if isinstance(located, ServerSession):
             return located
-        found = await self.reader.read_token(scope, bearer=False)
+        found = await self.reader.decode_located(located)
         if found is None:
             return ServerSession(None, self.refresher.clear(located.source.cookie_name, located.cookies, scope))
         return found

@@ -250,8 +250,12 @@ class TokenReader:
         if self.decode_hook is None:
             return self.read_token_now(scope, bearer=bearer)
         found = self.locate(scope, bearer=bearer)
-        if type(found) is not Located:
-            return None
+        return await self.decode_located(found) if type(found) is Located else None
+
+    async def decode_located(self, found: Located) -> FoundToken | None:
+        """The token :meth:`locate` found, decoded (through the cache, or by the hook)."""
+        if self.decode_hook is None:
+            return self._decoded_now(found)
         decoded = await self._hooked(found.raw, found.source)
         return None if decoded is None else FoundToken(found.raw, found.source, decoded, found.cookies)
 
@@ -260,8 +264,12 @@ class TokenReader:
         if self.secret is None:
             raise MissingSecretError()
         found = self.locate(scope, bearer=bearer)
-        if type(found) is not Located:
-            return None
+        return self._decoded_now(found) if type(found) is Located else None
+
+    def _decoded_now(self, found: Located) -> FoundToken | None:
+        """The built-in codec's reading of a located token, through the cache."""
+        if self.secret is None:
+            raise MissingSecretError()
         raw, source = found.raw, found.source
         decoded = self._cached(raw, source)
         return None if decoded is None else FoundToken(raw, source, decoded, found.cookies)
