@@ -24,11 +24,16 @@ def to_milliseconds(moment: datetime) -> datetime:
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
+def epoch_ms(moment: datetime) -> int:
+    """An aware datetime as JavaScript's ``Date.valueOf()``: whole milliseconds since the epoch."""
+    return (moment - EPOCH) // MILLISECOND
+
+
 def dump_time(moment: datetime, kind: TimestampKind) -> datetime | int:
     """``moment`` as a column of ``kind`` holds it."""
     moment = to_milliseconds(moment)
     if kind == "epoch_ms":
-        return (moment - EPOCH) // MILLISECOND
+        return epoch_ms(moment)
     if kind == "timestamp":
         return moment.replace(tzinfo=None)
     return moment

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Final, cast
 from .._cache import BoundedCache
 from .._logging import FailureLog
 from .._request.cookies import CookieWrite, cookie_name_version, set_cookie_headers
+from ..adapters._values import epoch_ms
 from ..errors import SessionUpdateError
 from ..jwt import Version
 from ..options import DEFAULT_UPDATE_AGE, AuthOptions
@@ -42,8 +43,6 @@ __all__ = ["DatabaseSessions", "monotonic", "now", "session_claims", "user_dict"
 # of the adapters' "sessionToken" columns. Anything else is no session, without a query.
 _SESSION_TOKEN: Final = re.compile(r"[!#-+\--:<-\[\]-~]{1,255}")
 
-_EPOCH: Final = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_MILLISECOND: Final = datetime.resolution * 1000
 
 Hit = tuple[DecodedToken, float, float]  # the session's claims, until when to trust them, its expiry
 _UNKNOWN: Final = DecodedToken({})  # compared by identity: the cache cannot tell
@@ -52,11 +51,6 @@ _UNKNOWN: Final = DecodedToken({})  # compared by identity: the cache cannot tel
 def now() -> float:
     """The current Unix time (tests replace it to run next-auth's clock rules at fixed times)."""
     return time.time()
-
-
-def _ms(moment: datetime) -> int:
-    """A datetime as JavaScript's ``Date.valueOf()``: whole milliseconds since the epoch."""
-    return (moment - _EPOCH) // _MILLISECOND
 
 
 def user_dict(user: AdapterUser) -> dict[str, Any]:
@@ -187,7 +181,7 @@ class DatabaseSessions:
         if not _SESSION_TOKEN.fullmatch(token):
             return None
         found = await self.adapter.get_session_and_user(token)
-        if found is not None and _ms(found[0].expires) < int(now() * 1000):
+        if found is not None and epoch_ms(found[0].expires) < int(now() * 1000):
             await self.adapter.delete_session(token)
             return None
         return found
@@ -237,7 +231,7 @@ class DatabaseSessions:
         session, user = found
         now_ms = int(now() * 1000)
         new_expires = datetime.fromtimestamp((now_ms + options.max_age * 1000) / 1000, tz=timezone.utc)
-        due = _ms(session.expires) - options.max_age * 1000 + self.update_age * 1000 <= now_ms
+        due = epoch_ms(session.expires) - options.max_age * 1000 + self.update_age * 1000 <= now_ms
         if due and update is None:
             await self.adapter.update_session(token, expires=new_expires)
         version: Version = options.version or cookie_name_version(name) or 4
