@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any, Final
 
@@ -105,8 +106,7 @@ class SessionRoute:
         secret = self.options.resolved_secret
         if secret is None:
             return False
-        cookie_header, _ = request_headers(scope)
-        cookies = parse_cookie_header(cookie_header) if cookie_header else {}
+        cookies = _request_cookies(scope)
         secure = self.options.resolved_secure_cookie
         if secure is None:
             secure = scope.get("scheme") == "https"
@@ -121,11 +121,10 @@ class SessionRoute:
 
     def _empty(self, scope: Mapping[str, Any]) -> Any:
         """No session: ``{}`` as next-auth v4 answers, ``null`` as Auth.js does. Without a
-        ``version`` option, the request's cookies tell (Auth.js's are ``authjs.*``)."""
+        ``version`` option, the request's cookie names tell (Auth.js's are ``authjs.*``)."""
         version = self.options.version
         if version is None:
-            cookie_header, _ = request_headers(scope)
-            version = 5 if "authjs." in cookie_header else 4
+            version = 5 if any(_AUTHJS_NAME.match(name) for name in _request_cookies(scope)) else 4
         return None if version == 5 else {}
 
     @staticmethod
@@ -158,3 +157,11 @@ async def _read_json(receive: Receive) -> dict[str, Any] | None:
     except ValueError:
         return None
     return body if isinstance(body, dict) else None
+
+
+_AUTHJS_NAME: Final = re.compile(r"(?:__Secure-|__Host-)?authjs\.")
+
+
+def _request_cookies(scope: Mapping[str, Any]) -> dict[str, str]:
+    cookie_header, _ = request_headers(scope)
+    return parse_cookie_header(cookie_header) if cookie_header else {}

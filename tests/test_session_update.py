@@ -26,6 +26,7 @@ from asgi_withauth import (
     update_session,
 )
 from asgi_withauth.jwt import Version
+from tests.asgi import http_scope, run
 from tests.memory_adapter import MemoryAdapter
 from tests.nodebridge import NodeBridge
 from tests.test_session_interop import (
@@ -279,3 +280,12 @@ async def test_database_update_with_a_failing_callback_leaves_the_row() -> None:
         await load_updated_session(scope_for(f"{session_cookie_name(4)}={DB_TOKEN}"), DATA, options=options)
     assert adapter.sessions[DB_TOKEN] == before
     assert "update_session" not in adapter.calls
+
+
+async def test_a_route_without_a_version_tells_the_flavour_by_cookie_names_only() -> None:
+    route = SessionRoute(options=AuthOptions(secret="s"))
+    # a cookie *value* naming authjs is not an Auth.js cookie: next-auth v4's {} without a session
+    v4_like = http_scope("/api/auth/session", cookies={"next-auth.callback-url": "https://a.test/authjs.x"})
+    v5_like = http_scope("/api/auth/session", cookies={"__Host-authjs.csrf-token": "t|h"})
+    assert json.loads((await run(route, v4_like)).body) == {}
+    assert json.loads((await run(route, v5_like)).body) is None
