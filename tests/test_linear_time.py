@@ -35,6 +35,8 @@ from asgi_withauth._matcher.jsregex import JsRegex
 from asgi_withauth._request.cookies import parse_cookie_header, read_session_cookie
 from asgi_withauth._request.headers import bearer_token
 from asgi_withauth._request.urls import request_origin
+from asgi_withauth._session_route import _AUTHJS_NAME
+from asgi_withauth.sessions.database import _SESSION_TOKEN
 from tests.asgi import http_scope, run
 
 SLACK = 3.0
@@ -362,6 +364,20 @@ COOKIE_CASES += [
         "escapes": lambda n: "Bearer " + "%E9" * (n // 3),
         "spaces": lambda n: "Bearer " + "a " * (n // 2),
         "no scheme": lambda n: " " * n,
+    }.items()
+]
+COOKIE_CASES += [
+    Case("database session token check " + name, _SESSION_TOKEN.fullmatch, build)
+    for name, build in {
+        "cookie octets": lambda n: "a" * n,
+        "a bad last character": lambda n: "a" * n + " ",
+    }.items()
+]
+COOKIE_CASES += [
+    Case("session route flavour " + name, _AUTHJS_NAME.match, build)
+    for name, build in {
+        "a long name": lambda n: "__Secure-" * (n // 9),
+        "almost authjs": lambda n: "authjs" * (n // 6),
     }.items()
 ]
 COOKIE_CASES += [
