@@ -589,3 +589,25 @@ def test_conditions_with_slow_matchers_hand_over_in_order() -> None:
 def test_every_source_is_linear_but_a_few() -> None:
     automaton = [s for s in SOURCES if not all(p.linear for p in Matcher(s)._sources)]
     assert automaton == ["/:a*/:b*/:c*", "/:a+/:b+", "/(.*)/(.*)", "/((?!.*\\.).*)", "/((?:a|a)+b)"]
+
+
+@pytest.mark.parametrize(
+    ("source", "path", "next_form", "exact"),
+    [
+        ("/login", "/login", True, True),
+        ("/login", "/login/", True, True),
+        ("/login", "/login.json", True, False),
+        ("/login", "/login.rsc", True, False),
+        ("/login", "/_next/data/build/login.json", True, False),
+        ("/", "/", True, True),
+        ("/", "/index", True, False),
+        ("/", "/index.json", True, False),
+        ("/a/:path*", "/a/x/y", True, True),
+        ("/a/:path*", "/a.segments/x.segment.rsc", True, False),
+    ],
+)
+def test_an_exact_matcher_leaves_out_the_forms_next_adds(source: str, path: str, next_form: bool, exact: bool) -> None:
+    assert Matcher(source).match(path) is next_form
+    assert Matcher(source, exact=True).match(path) is exact
+    assert Matcher(source, base_path="/base", exact=True).match("/base" + path) is exact
+    assert "exact=True" in repr(Matcher(source, exact=True))

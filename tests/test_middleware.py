@@ -658,3 +658,36 @@ async def test_typos_in_next_auth_option_dicts_are_refused() -> None:
         WithAuth(Inner(), secret=SECRET, callbacks={"authorised": lambda token, request: True})
     # a whole authOptions-style config pastes fine: keys WithAuth does not use are accepted
     WithAuth(Inner(), secret=SECRET, pages={"signIn": "/a", "newUser": "/b"}, callbacks={"jwt": lambda token: token})
+
+
+@pytest.mark.parametrize(
+    ("rules", "matcher", "opened", "closed"),
+    [
+        (
+            [Rule("/admin/public/:path*", public=True)],
+            "/admin/:path*",
+            ["/admin/public", "/admin/public/", "/admin/public/x/y"],
+            ["/admin/public.json", "/admin/public.rsc", "/admin/public.segments/a.segment.rsc", "/admin/publicx"],
+        ),
+        (
+            [Rule("/login", public=True), Rule("/", public=True)],
+            None,
+            ["/login", "/login/", "/"],
+            ["/login.json", "/login.rsc", "/index", "/index.json", "/index.rsc"],
+        ),
+    ],
+    ids=["carve-out", "everything-but"],
+)
+async def test_a_public_rule_opens_its_paths_as_written_and_nothing_next_to_them(
+    rules: list[Rule], matcher: Any, opened: list[str], closed: list[str]
+) -> None:
+    """Next adds ``/_next/data/<id>``, ``.json``, ``.rsc`` and ``/index`` forms to each matcher
+    source: more protection for a protecting rule, but a public rule widened that way opened
+    paths a framework routes to protected handlers (``/admin/{section}`` gets ``public.json``)."""
+    inner = Inner()
+    app = WithAuth(inner, secret=SECRET, rules=rules, **({} if matcher is None else {"matcher": matcher}))
+    for path in opened:
+        assert (await run(app, http_scope("http://app.test" + path))).status == 200, path
+    for path in closed:
+        assert (await run(app, http_scope("http://app.test" + path))).status == 307, path
+    assert [c["path"] for c in inner.calls] == opened

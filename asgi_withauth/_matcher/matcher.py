@@ -68,19 +68,24 @@ class Matcher:
     match on the path alone, the cautious choice when a match means "protect". A path longer
     than :data:`MAX_PATH_LENGTH` matches too, for the same reason. An empty list matches
     nothing, as in Next. Invalid matchers raise ValueError here, never in ``match()``.
+
+    ``exact=True`` matches each source as written, without the forms Next adds (the
+    ``/_next/data/<id>`` prefix, the ``.json``/``.rsc`` suffixes, ``/index`` for ``/``): for
+    matchers that open paths rather than protect them, where each added form would open more.
     """
 
-    __slots__ = ("_conditional", "_plain", "_regex", "_slow", "_sources", "base_path")
+    __slots__ = ("_conditional", "_plain", "_regex", "_slow", "_sources", "base_path", "exact")
 
-    def __init__(self, matcher: MatcherSpec, *, base_path: str = "") -> None:
+    def __init__(self, matcher: MatcherSpec, *, base_path: str = "", exact: bool = False) -> None:
         check_base_path(base_path)
         self.base_path = base_path
+        self.exact = exact
         sources: list[BuiltSource] = []
         plain: list[BuiltSource] = []
         conditional: list[tuple[BuiltSource, tuple[Condition, ...], tuple[Condition, ...]]] = []
         for source, has, missing in _entries(matcher):
             try:
-                compiled = build(utf16(source), utf16(base_path))
+                compiled = build(utf16(source), utf16(base_path), exact=exact)
             except ValueError as exc:
                 raise ValueError(f"invalid matcher source {source!r}: {exc}") from None
             sources.append(compiled)
@@ -131,4 +136,5 @@ class Matcher:
         return False
 
     def __repr__(self) -> str:
-        return f"Matcher(<{len(self._sources)} sources>, base_path={self.base_path!r})"
+        exact = ", exact=True" if self.exact else ""
+        return f"Matcher(<{len(self._sources)} sources>, base_path={self.base_path!r}{exact})"

@@ -59,9 +59,10 @@ def _path_regexp(src: str) -> tuple[str, str]:
     return js, translate(js)
 
 
-def _built_source(source: str, base_path: str, *, segments: bool = True) -> str:
+def _built_source(source: str, base_path: str, *, segments: bool = True, exact: bool = False) -> str:
     """The source ``getMiddlewareMatchers`` builds (and validates) for one matcher source;
-    ``segments=False``: the same without the ``.segments`` branch of the suffix."""
+    ``segments=False``: the same without the ``.segments`` branch of the suffix; ``exact``:
+    the base path and the source alone, without Next's prefix and suffix."""
     if not source.startswith("/"):
         raise ValueError("source must start with /")
     if len(source) > _MAX_SOURCE:
@@ -69,6 +70,8 @@ def _built_source(source: str, base_path: str, *, segments: bool = True) -> str:
     _path_regexp(source)
     # Next pastes basePath in as pattern syntax; we escape it so that it stays literal.
     built = re.sub(r"([:*+?(){}\\])", r"\\\1", base_path)
+    if exact:
+        return built + source
     built += _NEXT_DATA_PREFIX + source
     if len(built + _DATA_SUFFIX) > _MAX_SOURCE:
         raise ValueError(f"exceeds max built length of {_MAX_SOURCE} for route (with Next's prefix and suffix)")
@@ -96,9 +99,13 @@ class BuiltSource(NamedTuple):
         return self.full.matches(path, by="automaton")
 
 
-def build(source: str, base_path: str) -> BuiltSource:
+def build(source: str, base_path: str, *, exact: bool = False) -> BuiltSource:
     """Both regexes of one source (UTF-16 code units). The analysis runs on ``cut`` only:
-    :meth:`BuiltSource.match` decides for ``full`` per path."""
+    :meth:`BuiltSource.match` decides for ``full`` per path. ``exact``: the source as written,
+    without Next's ``/_next/data`` prefix and ``.json``/``.rsc``/``/index`` forms (one regex)."""
+    if exact:
+        only = JsRegex(route(_built_source(source, base_path, exact=True)))
+        return BuiltSource(only, only)
     if source == "/":  # the root's suffix has no such branch to cut
         full = JsRegex(route(_built_source(source, base_path)))
         return BuiltSource(full, full)

@@ -41,6 +41,12 @@ class Rule:
     Rules are tried in order and the first whose ``matcher`` matches applies.
     ``authorized`` defaults to "has a valid token"; ``public=True`` lets matched
     requests through unchecked; ``sign_in_page`` overrides the global one.
+
+    A protecting rule's matcher is matched as Next.js matches ``config.matcher``, with the
+    forms Next adds to each source (``/_next/data/<id>`` before it, ``.json``/``.rsc`` after
+    it, ``/index`` for ``/``): each added form protects more. A public rule's matcher is
+    matched exactly as written, since each added form would open more: ``/login`` opens
+    ``/login`` (and ``/login/``), never ``/login.json`` or ``/index``.
     """
 
     matcher: MatcherSpec
@@ -64,7 +70,7 @@ def has_token(token: dict[str, Any] | None, request: HTTPConnection) -> bool:
 
 def compile_rule(index: int, rule: Rule, default_authorized: AuthorizedCallback | None) -> CompiledRule:
     """``rule`` with its matcher compiled and ``authorized`` filled in."""
-    matcher = None if rule.matcher is EVERY_PATH else Matcher(rule.matcher)
+    matcher = None if rule.matcher is EVERY_PATH else Matcher(rule.matcher, exact=rule.public)
     if rule.authorized is None:
         rule = replace(rule, authorized=default_authorized or has_token)
     return CompiledRule(index, matcher, rule)
