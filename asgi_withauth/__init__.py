@@ -1,7 +1,7 @@
 """next-auth's withAuth, getToken and getServerSession for any ASGI app."""
 
 from ._matcher import Matcher, RequestFacts
-from ._middleware import Rule, WithAuth
+from ._middleware import CrossSiteMiddleware, Rule, WithAuth
 from ._request.paths import PathPolicy
 from ._server_session import (
     get_server_session,
@@ -12,6 +12,7 @@ from ._server_session import (
 )
 from ._session_route import SessionRoute
 from ._token import get_token, nextauth_token
+from .crosssite import CrossSiteProtection
 from .errors import ConfigurationError, JWTError, MissingSecretError, SessionUpdateError, WithAuthError
 from .options import AuthOptions
 from .requirements import Requirement, current, require
@@ -20,6 +21,8 @@ from .sessions import ServerSession, SessionStrategy, TokenReader
 __all__ = [
     "AuthOptions",
     "ConfigurationError",
+    "CrossSiteMiddleware",
+    "CrossSiteProtection",
     "JWTError",
     "Matcher",
     "MissingSecretError",

@@ -10,8 +10,6 @@ that path to Python (Next.js ``rewrites``, or one proxy in front of both apps).
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import logging
 import re
@@ -20,8 +18,8 @@ from typing import TYPE_CHECKING, Any, Final
 
 from ._request.cookies import parse_cookie_header
 from ._request.headers import request_headers
+from .crosssite import csrf_cookie_names, csrf_verified
 from .errors import SessionUpdateError
-from .jwt import Secret, Version
 from .options import AuthOptions
 from .sessions import ServerSession, sessions_for
 
@@ -30,7 +28,7 @@ if TYPE_CHECKING:
 
     from .options import AuthKwargs
 
-__all__ = ["SessionRoute", "csrf_cookie_value", "csrf_verified"]
+__all__ = ["SessionRoute"]
 
 logger = logging.getLogger("asgi_withauth")
 
@@ -39,32 +37,7 @@ Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 MAX_BODY: Final = 64 * 1024  # an update's data is bounded by the session token's size anyway
-_CSRF_NAMES: Final[dict[Version, str]] = {4: "next-auth.csrf-token", 5: "authjs.csrf-token"}
 _NO_CACHE: Final = [(b"cache-control", b"private, no-cache, no-store"), (b"pragma", b"no-cache"), (b"expires", b"0")]
-
-
-def _secret_text(secret: Secret) -> str:
-    """The secret as next-auth puts it in the CSRF hash (``${options.secret}``: a list joined
-    with commas)."""
-    if isinstance(secret, str | bytes):
-        return secret.decode() if isinstance(secret, bytes) else secret
-    return ",".join(s.decode() if isinstance(s, bytes) else s for s in secret)
-
-
-def csrf_cookie_value(token: str, secret: Secret) -> str:
-    """The csrf cookie's value next-auth sets for ``token``: ``token|sha256(token + secret)``."""
-    digest = hashlib.sha256(f"{token}{_secret_text(secret)}".encode()).hexdigest()
-    return f"{token}|{digest}"
-
-
-def csrf_verified(cookie_value: str | None, body_token: Any, secret: Secret) -> bool:
-    """next-auth's check: the cookie is one it set (the hash matches) and the posted token is the
-    cookie's token."""
-    if not cookie_value or not isinstance(body_token, str) or not body_token:
-        return False
-    token, _, digest = cookie_value.partition("|")
-    expected = csrf_cookie_value(token, secret).partition("|")[2]
-    return hmac.compare_digest(digest, expected) and hmac.compare_digest(token, body_token)
 
 
 class SessionRoute:
@@ -107,13 +80,8 @@ class SessionRoute:
         if secret is None:
             return False
         cookies = _request_cookies(scope)
-        secure = self.options.resolved_secure_cookie
-        if secure is None:
-            secure = scope.get("scheme") == "https"
-        prefix = "__Host-" if secure else ""
-        versions: tuple[Version, ...] = (self.options.version,) if self.options.version else (4, 5)
         token = body.get("csrfToken")
-        return any(csrf_verified(cookies.get(prefix + _CSRF_NAMES[v]), token, secret) for v in versions)
+        return any(csrf_verified(cookies.get(name), token, secret) for name in csrf_cookie_names(self.options, scope))
 
     def _body(self, result: ServerSession, scope: Mapping[str, Any]) -> Any:
         """next-auth's body: the session; without one :meth:`_empty`."""

@@ -19,12 +19,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from fastapi import Depends, Security
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
-from starlette.exceptions import HTTPException
+from starlette.exceptions import HTTPException, WebSocketException
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 
+from ._middleware.crosssite import cross_site_check
 from ._request.cookies import session_cookie_name
 from ._token import request_token
+from .crosssite import DEFAULT_PROTECTION, MAX_TOKEN_BODY, CrossSiteProtection
 from .options import AuthOptions
 from .requirements import Requirement
 from .sessions import SessionStrategy, sessions_for
@@ -71,9 +73,17 @@ class NextAuth:
     session: SessionDependency
     """Dependency: ``get_server_session``; the refreshed cookies go on the response."""
 
-    def __init__(self, options: AuthOptions | None = None, /, **kwargs: Unpack[AuthKwargs]) -> None:
+    def __init__(
+        self,
+        options: AuthOptions | None = None,
+        /,
+        *,
+        cross_site: CrossSiteProtection | None = DEFAULT_PROTECTION,
+        **kwargs: Unpack[AuthKwargs],
+    ) -> None:
         self.options = AuthOptions.build(options, **kwargs)
         self.sessions: SessionStrategy = sessions_for(self.options)
+        self.cross_site = None if cross_site is None else cross_site_check(cross_site, self.sessions)
         self.cookie_scheme = APIKeyCookie(
             name=self._cookie_name(),
             scheme_name="NextAuthCookie",
@@ -95,8 +105,25 @@ class NextAuth:
         secure = self.options.resolved_secure_cookie is True
         return session_cookie_name(version=self.options.version or 4, secure=secure)
 
+    async def refuse_cross_site(self, conn: HTTPConnection) -> None:
+        """Raise 403 (a 1008 close for a websocket) for a cross-site write that carries the
+        session cookie (see :class:`~asgi_withauth.crosssite.CrossSiteProtection`); every
+        dependency here calls it first."""
+        check, scope = self.cross_site, conn.scope
+        if check is None or not check.applies(scope):
+            return
+
+        async def body() -> bytes | None:
+            raw = await conn.body() if isinstance(conn, Request) else b""
+            return raw if len(raw) <= MAX_TOKEN_BODY else None
+
+        if await check.refusal(scope, body) is not None:
+            if scope["type"] == "websocket":
+                raise WebSocketException(1008, "cross-site request refused")
+            raise HTTPException(403, "Refused: a cross-site request that changes state, sent with the session cookie.")
+
     def _token_dependency(self) -> TokenDependency:
-        sessions = self.sessions
+        sessions, refuse_cross_site = self.sessions, self.refuse_cross_site
         cookie_security, bearer_security = Security(self.cookie_scheme), Security(self.bearer_scheme)
 
         async def token(
@@ -105,17 +132,20 @@ class NextAuth:
             bearer: HTTPAuthorizationCredentials | None = bearer_security,
         ) -> dict[str, Any] | None:
             """The decoded token, or None (WithAuth's, when it ran)."""
+            await refuse_cross_site(conn)
             return await request_token(conn, sessions)
 
         return token
 
     def _session_dependency(self) -> SessionDependency:
         sessions, cookie_security = self.sessions, Security(self.cookie_scheme)
+        refuse_cross_site = self.refuse_cross_site
 
         async def session(
             request: Request, response: Response, cookie: str | None = cookie_security
         ) -> dict[str, Any] | None:
             """``get_server_session``; the refreshed cookies go on the response."""
+            await refuse_cross_site(request)
             result = await sessions.load_session(request.scope)
             result.apply(response)
             return result.session

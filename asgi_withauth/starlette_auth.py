@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Any
 from starlette.authentication import AuthCredentials, AuthenticationBackend, BaseUser
 from starlette.requests import HTTPConnection
 
+from ._middleware.crosssite import cross_site_check
 from ._token import request_token
+from .crosssite import DEFAULT_PROTECTION, CrossSiteProtection
 from .options import AuthOptions
 from .requirements import Source, values_of
 from .sessions import SessionStrategy, sessions_for
@@ -63,6 +65,9 @@ class NextAuthBackend(AuthenticationBackend):
     ``scopes(token)`` returns the scopes for ``request.auth.scopes`` (``"authenticated"``
     is always added). Takes an :class:`~asgi_withauth.options.AuthOptions` or its keyword
     arguments (``secret``, ``cookie_name``, ...). No session: Starlette's ``UnauthenticatedUser``.
+    A cross-site write carrying the session cookie (``cross_site``, see
+    :class:`~asgi_withauth.crosssite.CrossSiteProtection`; None turns it off) is unauthenticated
+    too; ``CrossSiteMiddleware`` refuses it outright and can check a double-submit token.
     """
 
     def __init__(
@@ -71,13 +76,17 @@ class NextAuthBackend(AuthenticationBackend):
         /,
         *,
         scopes: Callable[[dict[str, Any]], Iterable[str]] | None = None,
+        cross_site: CrossSiteProtection | None = DEFAULT_PROTECTION,
         **kwargs: Unpack[AuthKwargs],
     ) -> None:
         self.scopes = scopes
         self.options = AuthOptions.build(options, **kwargs)
         self.sessions: SessionStrategy = sessions_for(self.options)
+        self.cross_site = None if cross_site is None else cross_site_check(cross_site, self.sessions)
 
     async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, BaseUser] | None:
+        if self.cross_site is not None and self.cross_site.cross_origin(conn.scope):
+            return None  # the cookie does not authenticate it: @requires refuses, as for no session
         token = await request_token(conn, self.sessions)
         if token is None:
             return None

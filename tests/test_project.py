@@ -41,6 +41,7 @@ LAYERS: dict[str, int] = {
     "options": 3,
     "_request": 3,
     "_matcher": 4,
+    "crosssite": 4,
     "sessions": 4,
     "_middleware": 5,
     "_token": 5,

@@ -8,7 +8,7 @@ from typing import Final
 
 from starlette.types import Receive, Scope, Send
 
-__all__ = ["Reply", "WebSocketDenial", "plain", "redirect", "status_response"]
+__all__ = ["Reply", "WebSocketDenial", "cross_site_denial", "plain", "redirect", "status_response"]
 
 logger = logging.getLogger("asgi_withauth")
 
@@ -45,6 +45,22 @@ def status_response(status: int) -> Reply:
     """401 (with ``WWW-Authenticate: Bearer``) or 403, with a JSON body saying why."""
     headers = [_JSON, (b"www-authenticate", b"Bearer")] if status == 401 else [_JSON]
     return Reply(status, headers, json.dumps(_STATUS_BODIES[status]).encode())
+
+
+_CROSS_SITE: Final = json.dumps(
+    {
+        "error": "cross_site_request",
+        "message": "Refused: a request that changes state, sent with the session cookie from another site. "
+        "Send it from this site or a trusted origin (CrossSiteProtection(trusted_origins=[...])).",
+    }
+).encode()
+
+
+def cross_site_denial(scope: Scope) -> Reply | WebSocketDenial:
+    """The 403 for a refused cross-site write (a refused handshake for a websocket)."""
+    if scope["type"] == "websocket":
+        return WebSocketDenial(403)
+    return Reply(403, [_JSON], _CROSS_SITE)
 
 
 class WebSocketDenial:

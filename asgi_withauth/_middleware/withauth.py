@@ -25,11 +25,13 @@ from .._logging import FailureLog
 from .._matcher import MatcherSet, MatcherSpec, RequestFacts
 from .._request.paths import PathPolicy, canonical_route, raw_route_path, under
 from .._request.urls import callback_path, canonical_redirect, page_url, request_origin
+from ..crosssite import DEFAULT_PROTECTION, SAFE_METHODS, CrossSiteProtection
 from ..errors import MalformedPathError, NonCanonicalPathError
 from ..errors import PathTooLongError as MatchTooLongError
 from ..options import AuthOptions
 from ..sessions import PENDING, FoundToken, SessionStrategy, sessions_for
-from .replies import Reply, WebSocketDenial, plain, redirect, status_response
+from .crosssite import cross_site_check, cross_site_refusal
+from .replies import Reply, WebSocketDenial, cross_site_denial, plain, redirect, status_response
 from .rules import EVERY_PATH, CompiledRule, Deny, Rule, call_authorized, compile_rule, has_token
 
 if TYPE_CHECKING:
@@ -73,6 +75,7 @@ class WithAuth:
         case_sensitive: bool = False,
         path_policy: PathPolicy | None = None,
         refresh: bool = False,
+        cross_site: CrossSiteProtection | None = DEFAULT_PROTECTION,
         **kwargs: Unpack[AuthKwargs],
     ) -> None:
         self.app = app
@@ -87,6 +90,11 @@ class WithAuth:
         self.case_sensitive = case_sensitive
         self.path_policy = path_policy if path_policy is not None else PathPolicy()
         self.refresh = refresh
+        self.cross_site = (
+            None
+            if cross_site is None
+            else cross_site_check(cross_site, self.sessions, public_url=public_url, trust_forwarded=trust_forwarded)
+        )
         # The rules refine; the top-level matcher (default: every path) is the last rule.
         all_rules = [*rules, Rule(matcher=matcher if matcher is not None else EVERY_PATH, deny=deny)]
         authorized = options.callback("authorized")
@@ -137,6 +145,11 @@ class WithAuth:
             if self._route_memo and len(key[0] or "") <= _ROUTE_PATH_MAX:
                 self._routes.put(key, route)
         matched, unchecked = route
+        if self.cross_site is not None and (scope["type"] == "websocket" or scope["method"] not in SAFE_METHODS):
+            refused, receive = await cross_site_refusal(self.cross_site, scope, receive)
+            if refused is not None:
+                await self._refuse_cross_site(scope, receive, send, matched)
+                return
         if unchecked or (self.allow_preflight and scope.get("method") == "OPTIONS" and _is_preflight(scope)):
             await self.app(scope, receive, send)
             return
@@ -284,6 +297,15 @@ class WithAuth:
             return
         reason = "URI Too Long" if exc.status == 414 else "Bad Request"
         await plain(scope, receive, send, exc.status, f"{reason}: {exc}")
+
+    async def _refuse_cross_site(self, scope: Scope, receive: Receive, send: Send, matched: list[CompiledRule]) -> None:
+        """A refused cross-site write gets the protecting rule's own response (a ``deny`` app),
+        else a 403: never the sign-in redirect, since the session may well be valid."""
+        deny = next((c.rule.deny for c in matched if not c.rule.public), None)
+        if scope["type"] == "http" and deny is not None and not isinstance(deny, str | int):
+            await self._send_verdict(deny, scope, receive, send)
+            return
+        await cross_site_denial(scope)(scope, receive, send)
 
     def _denial(self, scope: Scope, rule: Rule, token: dict[str, Any] | None) -> ASGIApp:
         deny = rule.deny

@@ -24,7 +24,9 @@ __all__ = [
     "canonical_redirect",
     "form_encode",
     "page_url",
+    "parse_origin",
     "request_origin",
+    "same_authority",
 ]
 
 MAX_HOST_LENGTH: Final = 253
@@ -71,6 +73,23 @@ def _checked_origin(scheme: str, host: str) -> Origin | None:
     if port == _DEFAULT_PORTS[scheme]:
         port = ""
     return f"{scheme}://{name}" + (f":{int(port)}" if port else "")
+
+
+def parse_origin(value: str) -> Origin | None:
+    """An ``Origin`` header's value (``scheme://host[:port]``, as browsers send it) in the form
+    :func:`request_origin` gives, or None: ``null``, another scheme, a path, user info, a
+    malformed host. Linear time in the value."""
+    scheme, sep, authority = value.partition("://")
+    if not sep or scheme not in _DEFAULT_PORTS or not authority or "/" in authority or "@" in authority:
+        return None
+    return _origin(scheme, authority)
+
+
+def same_authority(origin: Origin, host: str) -> bool:
+    """Whether ``origin``'s host and port are the ``Host`` header's (``host``), whatever the
+    scheme (Go's ``CrossOriginProtection`` rule when a browser sends no ``Sec-Fetch-Site``)."""
+    scheme = origin.partition("://")[0]
+    return bool(host) and _origin(scheme, host) == origin
 
 
 def request_origin(

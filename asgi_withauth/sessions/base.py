@@ -120,6 +120,11 @@ class SessionStrategy(Protocol):
         """The session token as the request sent it, undecoded (getToken's ``raw``), or None."""
         ...
 
+    def has_session_cookie(self, scope: Mapping[str, Any]) -> bool:
+        """Whether the request carries the session cookie (valid or not): what the browser
+        sends on its own, which cross-site write protection checks."""
+        ...
+
     async def refresh(self, found: FoundToken, scope: Mapping[str, Any]) -> list[str]:
         """``Set-Cookie`` values that extend ``found`` (sliding expiry); [] when not due."""
         ...

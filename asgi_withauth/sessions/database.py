@@ -115,6 +115,9 @@ class DatabaseSessions:
         located = self.reader.locate(scope, bearer=False)
         return located.raw if type(located) is Located else None
 
+    def has_session_cookie(self, scope: Mapping[str, Any]) -> bool:
+        return self.reader.locate(scope, bearer=False) is not None
+
     async def refresh(self, found: FoundToken, scope: Mapping[str, Any]) -> list[str]:
         """Nothing: extending a database session writes its row, which get_server_session
         does (next-auth's session route); the middleware only reads."""

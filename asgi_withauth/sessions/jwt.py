@@ -49,6 +49,9 @@ class JwtSessions:
         found = self.reader.find(scope)
         return None if found is None else found[0]
 
+    def has_session_cookie(self, scope: Mapping[str, Any]) -> bool:
+        return self.reader.locate(scope, bearer=False) is not None
+
     async def refresh(self, found: FoundToken, scope: Mapping[str, Any]) -> list[str]:
         refresher = self.refresher
         if not refresher.can_write(found):
