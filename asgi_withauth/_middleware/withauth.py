@@ -145,7 +145,7 @@ class WithAuth:
             if self._route_memo and len(key[0] or "") <= _ROUTE_PATH_MAX:
                 self._routes.put(key, route)
         matched, unchecked = route
-        if self.cross_site is not None and (scope["type"] == "websocket" or scope["method"] not in SAFE_METHODS):
+        if self.cross_site is not None and (scope["type"] == "websocket" or scope.get("method") not in SAFE_METHODS):
             refused, receive = await cross_site_refusal(self.cross_site, scope, receive)
             if refused is not None:
                 await self._refuse_cross_site(scope, receive, send, matched)
