@@ -54,6 +54,8 @@ _CSRF_NAMES: Final[dict[Version, str]] = {4: "next-auth.csrf-token", 5: "authjs.
 _FORM: Final = "application/x-www-form-urlencoded"
 _JSON: Final = "application/json"
 _ORIGIN_HEADERS: Final = frozenset({b"host", b"origin", b"sec-fetch-site", b"x-forwarded-proto", b"x-forwarded-host"})
+_SINGLE: Final = frozenset({b"origin", b"sec-fetch-site"})
+"""Headers a browser sends once: two different values are refused, not resolved."""
 
 BodyReader = Callable[[], Awaitable["bytes | None"]]
 """Reads the request body, at most :data:`MAX_TOKEN_BODY` bytes (None: larger, or cut off)."""
@@ -167,25 +169,36 @@ class CrossSiteCheck:
     def applies(self, scope: Mapping[str, Any]) -> bool:
         """Whether the request is checked: it could change state (an unsafe method, or a
         websocket handshake) and carries the session cookie."""
-        kind = scope["type"]
-        writes = kind == "websocket" or (kind == "http" and scope.get("method") not in SAFE_METHODS)
-        return writes and self.session_cookie(scope)
+        return _writes(scope) and self.session_cookie(scope)
 
-    def cross_origin(self, scope: Mapping[str, Any]) -> bool:
-        """Whether the origin rule alone refuses the request (no body read, no double submit)."""
-        return self.applies(scope) and self.origin_refusal(scope) is not None
+    @property
+    def double_submit(self) -> bool:
+        """Whether writes must also echo next-auth's CSRF token (which may mean reading the body)."""
+        return self.protection.double_submit
+
+    def refusal_now(self, scope: Mapping[str, Any]) -> str | None:
+        """Why the origin rule refuses the request, or None (it passes, or is not checked);
+        no body is read, no double-submit token checked. A refusal is logged."""
+        if not _writes(scope):
+            return None
+        reason = self.origin_refusal(scope)  # before the cookie probe: most writes pass here
+        if reason is None or not self.session_cookie(scope):
+            return None
+        return _refused(scope, reason)
 
     def origin_refusal(self, scope: Mapping[str, Any]) -> str | None:
         """Why the browser's request is cross-site and untrusted, or None (it passes)."""
-        found: dict[bytes, str] = {}
+        found: dict[bytes, bytes] = {}
         for key, value in scope.get("headers") or ():
             if key in _ORIGIN_HEADERS:
-                text = value.decode("latin-1")
-                if key in found and key in (b"origin", b"sec-fetch-site") and found[key] != text:
+                if key in found and key in _SINGLE and found[key] != value:
                     return f"conflicting {key.decode()} headers"
-                found.setdefault(key, text)
-        origin = found.get(b"origin")
-        site = found.get(b"sec-fetch-site")
+                found.setdefault(key, value)
+        site_bytes = found.get(b"sec-fetch-site")
+        if site_bytes == b"same-origin":
+            return None  # the common case, decoded nothing
+        origin = None if (raw := found.get(b"origin")) is None else raw.decode("latin-1")
+        site = None if site_bytes is None else site_bytes.decode("latin-1")
         if site:
             if site in ("same-origin", "none"):
                 return None
@@ -197,15 +210,21 @@ class CrossSiteCheck:
         parsed = parse_origin(origin)
         if parsed is None:
             return f"Origin {origin[:100]!r} is not an origin a page can have"
-        if parsed in self.trusted or same_authority(parsed, found.get(b"host", "")):
+        if parsed in self.trusted or same_authority(parsed, found.get(b"host", b"").decode("latin-1")):
             return None
-        headers = {k.decode(): v for k, v in found.items()}
+        headers = {k.decode(): v.decode("latin-1") for k, v in found.items()}
         own = request_origin(scope, headers, public_url=self.public_url, trust_forwarded=self.trust_forwarded)
         return None if parsed == own else f"Origin {parsed} is neither this site ({own}) nor a trusted origin"
 
     async def token_refusal(self, scope: Mapping[str, Any], body: BodyReader) -> str | None:
-        """With ``double_submit``: why the request's CSRF token does not match next-auth's
-        CSRF cookie, or None (it matches)."""
+        """With ``double_submit``: why the checked request's CSRF token does not match
+        next-auth's CSRF cookie, or None (it matches, or nothing to check). A refusal is logged."""
+        if not self.double_submit or scope["type"] != "http" or not self.applies(scope):
+            return None
+        reason = await self._token_mismatch(scope, body)
+        return None if reason is None else _refused(scope, reason)
+
+    async def _token_mismatch(self, scope: Mapping[str, Any], body: BodyReader) -> str | None:
         secret = self.options.resolved_secret
         if secret is None:
             return "no secret is configured to check the CSRF cookie with"
@@ -225,21 +244,27 @@ class CrossSiteCheck:
 
     async def refusal(self, scope: Mapping[str, Any], body: BodyReader) -> str | None:
         """Why the request is refused as a cross-site write, or None (it passes, or
-        :meth:`applies` says it is not checked)."""
-        if not self.applies(scope):
-            return None
-        reason = self.origin_refusal(scope)
-        if reason is None and self.protection.double_submit and scope["type"] == "http":
-            reason = await self.token_refusal(scope, body)
-        if reason is not None:
-            logger.info(
-                "cross-site request refused (%s %s): %s. If that front end is yours, add its origin to "
-                "CrossSiteProtection(trusted_origins=[...])",
-                scope.get("method", "websocket"),
-                str(scope.get("path", ""))[:200],
-                reason,
-            )
-        return reason
+        :meth:`applies` says it is not checked): the origin rule, then the double-submit token."""
+        reason = self.refusal_now(scope)
+        return reason if reason is not None else await self.token_refusal(scope, body)
+
+
+def _writes(scope: Mapping[str, Any]) -> bool:
+    """Whether the request could change state: an unsafe method, or a websocket handshake."""
+    kind = scope["type"]
+    return kind == "websocket" or (kind == "http" and scope.get("method") not in SAFE_METHODS)
+
+
+def _refused(scope: Mapping[str, Any], reason: str) -> str:
+    """Log a refusal (at INFO: anyone can cause one) and give its reason back."""
+    logger.info(
+        "cross-site request refused (%s %s): %s. If that front end is yours, add its origin to "
+        "CrossSiteProtection(trusted_origins=[...])",
+        scope.get("method", "websocket"),
+        str(scope.get("path", ""))[:200],
+        reason,
+    )
+    return reason
 
 
 def _auth_origins(options: AuthOptions) -> set[Origin]:

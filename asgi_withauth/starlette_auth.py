@@ -85,7 +85,7 @@ class NextAuthBackend(AuthenticationBackend):
         self.cross_site = None if cross_site is None else cross_site_check(cross_site, self.sessions)
 
     async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, BaseUser] | None:
-        if self.cross_site is not None and self.cross_site.cross_origin(conn.scope):
+        if self.cross_site is not None and self.cross_site.refusal_now(conn.scope) is not None:
             return None  # the cookie does not authenticate it: @requires refuses, as for no session
         token = await request_token(conn, self.sessions)
         if token is None:

@@ -36,9 +36,11 @@ async def _send(message: Message) -> None:
     return None
 
 
-def http_scope(path: str, cookie: str | None) -> dict[str, Any]:
+def http_scope(
+    path: str, cookie: str | None, *, method: str = "GET", extra: Sequence[tuple[bytes, bytes]] = ()
+) -> dict[str, Any]:
     """A scope as uvicorn's httptools protocol builds it."""
-    headers = [(b"host", b"127.0.0.1:8000"), (b"user-agent", b"wrk"), (b"accept", b"*/*")]
+    headers = [(b"host", b"127.0.0.1:8000"), (b"user-agent", b"wrk"), (b"accept", b"*/*"), *extra]
     if cookie is not None:
         headers.append((b"cookie", cookie.encode("latin-1")))
     return {
@@ -51,7 +53,7 @@ def http_scope(path: str, cookie: str | None) -> dict[str, Any]:
         "root_path": "",
         "headers": headers,
         "state": {},
-        "method": "GET",
+        "method": method,
         "path": path,
         "raw_path": path.encode("ascii"),
         "query_string": b"",
@@ -126,6 +128,12 @@ def in_process_cases(token: str, api: ModuleType = asgi_withauth, prefix: str = 
     if not prefix:
         name = "1 rule, require(role) & current() (versions cached)"
         cases.append(case("require-1", name, requirement_app(api), same("/area0/x"), 200, True))
+    one = rules_app(1, api=api)
+    same_origin = [http_scope("/area0/x", cookie, method="POST", extra=[(b"sec-fetch-site", b"same-origin")])]
+    cases.append(case("post-1", "1 rule, POST from the same origin (cross-site check)", one, same_origin, 200, True))
+    if not prefix:
+        cross = [http_scope("/area0/x", cookie, method="POST", extra=[(b"sec-fetch-site", b"cross-site")])]
+        cases.append(case("cross-1", "1 rule, POST from another site (403)", one, cross, 403, False))
     hundred, miss = rules_app(100, api=api), "100 rules, none matches"
     cold, anonymous = rules_app(1, cache_size=0, api=api), rules_app(1, api=api)
     return [

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from ..options import AuthKwargs
 
-__all__ = ["CrossSiteMiddleware", "cross_site_check", "cross_site_refusal"]
+__all__ = ["CrossSiteMiddleware", "cross_site_check", "cross_site_refusal", "double_submit_refusal"]
 
 
 class ReplayedBody:
@@ -71,10 +71,18 @@ def cross_site_check(
 async def cross_site_refusal(check: CrossSiteCheck, scope: Scope, receive: Receive) -> tuple[str | None, Receive]:
     """Why the request is refused as a cross-site write (None: it passes), and the ``receive``
     the app must use from now on (the body may have been read for a double-submit token)."""
-    if not check.applies(scope):
+    reason = check.refusal_now(scope)
+    if reason is not None or not check.double_submit:
+        return reason, receive
+    return await double_submit_refusal(check, scope, receive)
+
+
+async def double_submit_refusal(check: CrossSiteCheck, scope: Scope, receive: Receive) -> tuple[str | None, Receive]:
+    """The double-submit half of :func:`cross_site_refusal`, for a request the origin rule passed."""
+    if scope["type"] != "http":
         return None, receive
     body = ReplayedBody(receive)
-    reason = await check.refusal(scope, body.read)
+    reason = await check.token_refusal(scope, body.read)
     return reason, body.receive
 
 

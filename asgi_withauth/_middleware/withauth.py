@@ -30,7 +30,7 @@ from ..errors import MalformedPathError, NonCanonicalPathError
 from ..errors import PathTooLongError as MatchTooLongError
 from ..options import AuthOptions
 from ..sessions import PENDING, FoundToken, SessionStrategy, sessions_for
-from .crosssite import cross_site_check, cross_site_refusal
+from .crosssite import cross_site_check, double_submit_refusal
 from .replies import Reply, WebSocketDenial, cross_site_denial, plain, redirect, status_response
 from .rules import EVERY_PATH, CompiledRule, Deny, Rule, call_authorized, compile_rule, has_token
 
@@ -145,8 +145,11 @@ class WithAuth:
             if self._route_memo and len(key[0] or "") <= _ROUTE_PATH_MAX:
                 self._routes.put(key, route)
         matched, unchecked = route
-        if self.cross_site is not None and (scope["type"] == "websocket" or scope.get("method") not in SAFE_METHODS):
-            refused, receive = await cross_site_refusal(self.cross_site, scope, receive)
+        check = self.cross_site
+        if check is not None and (scope["type"] == "websocket" or scope.get("method") not in SAFE_METHODS):
+            refused = check.refusal_now(scope)
+            if refused is None and check.double_submit:
+                refused, receive = await double_submit_refusal(check, scope, receive)
             if refused is not None:
                 await self._refuse_cross_site(scope, receive, send, matched)
                 return
