@@ -143,7 +143,7 @@ def _split_root(path: str, raw: bytes | None, root: str) -> tuple[str, str]:
             raise MalformedPathError("absolute-form request target: send the path only ('/...')")
         raise MalformedPathError("the request target does not start with '/'")
     # Without raw_path, the path re-encoded: encoded slashes cannot be told apart then.
-    raw_text = quote(path, safe=_RAW_SAFE) if raw is None else raw.decode("latin-1")
+    raw_text = quote(path, safe=_RAW_SAFE, errors="surrogateescape") if raw is None else raw.decode("latin-1")
     if not root:
         return path, raw_text
     if path == root or path.startswith(root + "/"):
