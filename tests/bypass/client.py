@@ -1,20 +1,14 @@
 """Send a :class:`~tests.bypass.model.Case` byte for byte: its request line, its ``Host``
 headers (any number, any value), its credentials and body; read the reply as
-``tests/matrix/wire.py`` does (its reader, reused)."""
+``tests/matrix/wire.py`` does (its ``send_raw``)."""
 
 from __future__ import annotations
 
 import base64
 import os
-import socket
-import time
 
 from tests.bypass.model import Case
-from tests.matrix.wire import NO_RESPONSE, Address, Reply
-from tests.matrix.wire import _body as read_body
-from tests.matrix.wire import _Reader as Reader
-from tests.matrix.wire import _status as read_status
-from tests.matrix.wire import _websocket_message as read_websocket_message
+from tests.matrix.wire import Address, Reply, send_raw
 
 TIMEOUT = 5.0
 
@@ -43,24 +37,4 @@ def request_bytes(case: Case, address: Address, target: str | None = None) -> by
 def send(case: Case, address: Address, target: str | None = None) -> Reply:
     """Send the request on a new connection; the reply (for a 101, with the first websocket
     frame as its body), or a :data:`~tests.matrix.wire.NO_RESPONSE` reply with a note."""
-    deadline = time.monotonic() + TIMEOUT
-    try:
-        with socket.create_connection(address, timeout=TIMEOUT) as sock:
-            sock.sendall(request_bytes(case, address, target))
-            reader = Reader(sock, deadline)
-            head = reader.until(b"\r\n\r\n")
-            if head is None:
-                return Reply(NO_RESPONSE, note="closed without a response")
-            status = read_status(head)
-            try:
-                if status == 101:
-                    content = read_websocket_message(reader)
-                else:
-                    content = read_body(reader, head, case.method.upper(), status)
-            except (TimeoutError, ConnectionError) as exc:
-                return Reply(status, head, reader.buffer, note=f"body cut short: {type(exc).__name__}")
-            return Reply(status, head, content)
-    except TimeoutError:
-        return Reply(NO_RESPONSE, note="timed out")
-    except ConnectionError as exc:
-        return Reply(NO_RESPONSE, note=type(exc).__name__)
+    return send_raw(address, request_bytes(case, address, target), case.method, timeout=TIMEOUT)

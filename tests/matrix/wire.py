@@ -147,17 +147,23 @@ def exchange(
         ]
     else:
         headers = [("Connection", "close"), *headers]
+    return send_raw(address, request_bytes(method, target, address, headers), method, timeout=timeout)
+
+
+def send_raw(address: Address, request: bytes, method: str, *, timeout: float = 5.0) -> Reply:
+    """Send ``request`` (whole, as bytes) on a new connection; the reply (for a 101, the first
+    websocket frame as its body). ``method`` tells whether a body can follow (HEAD)."""
     deadline = time.monotonic() + timeout
     try:
         with socket.create_connection(address, timeout=timeout) as sock:
-            sock.sendall(request_bytes(method, target, address, headers))
+            sock.sendall(request)
             reader = _Reader(sock, deadline)
             head = reader.until(b"\r\n\r\n")
             if head is None:
                 return Reply(NO_RESPONSE, note="closed without a response")
             status = _status(head)
             try:
-                content = _websocket_message(reader) if status == 101 else _body(reader, head, method, status)
+                content = _websocket_message(reader) if status == 101 else _body(reader, head, method.upper(), status)
             except (TimeoutError, ConnectionError) as exc:  # the status stands; the body is what came
                 return Reply(status, head, reader.buffer, note=f"body cut short: {type(exc).__name__}")
             return Reply(status, head, content)
