@@ -691,3 +691,24 @@ async def test_a_public_rule_opens_its_paths_as_written_and_nothing_next_to_them
     for path in closed:
         assert (await run(app, http_scope("http://app.test" + path))).status == 307, path
     assert [c["path"] for c in inner.calls] == opened
+
+
+async def test_an_absolute_callback_url_names_this_apps_origin_for_a_sign_in_page_elsewhere() -> None:
+    """next-auth's callbackUrl is a path (the sign-in page is on the same app); a sign-in page
+    on another origin can only send the user back with this app's origin in front of it."""
+    front = "https://front.example/login"
+    same = WithAuth(Inner(), secret=SECRET, sign_in_page=front)
+    sent = await run(same, http_scope("http://app.test/admin/x?q=a b"))
+    assert sent.headers["location"] == "https://front.example/login?callbackUrl=%2Fadmin%2Fx%3Fq%3Da%2520b"
+    absolute = WithAuth(Inner(), secret=SECRET, sign_in_page=front, absolute_callback_url=True)
+    sent = await run(absolute, http_scope("http://app.test/admin/x?q=a b", root_path=""))
+    assert sent.headers["location"] == (
+        "https://front.example/login?callbackUrl=http%3A%2F%2Fapp.test%2Fadmin%2Fx%3Fq%3Da%2520b"
+    )
+    public = WithAuth(
+        Inner(), secret=SECRET, sign_in_page=front, absolute_callback_url=True, public_url="https://api.example"
+    )
+    scope = http_scope("http://10.0.0.1:8000/admin")
+    scope["headers"][0] = (b"host", b"evil.example")  # never the origin while public_url is set
+    sent = await run(public, scope)
+    assert sent.headers["location"] == "https://front.example/login?callbackUrl=https%3A%2F%2Fapi.example%2Fadmin"

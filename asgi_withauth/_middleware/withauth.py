@@ -75,6 +75,7 @@ class WithAuth:
         case_sensitive: bool = False,
         path_policy: PathPolicy | None = None,
         refresh: bool = False,
+        absolute_callback_url: bool = False,
         cross_site: CrossSiteProtection | None = DEFAULT_PROTECTION,
         **kwargs: Unpack[AuthKwargs],
     ) -> None:
@@ -90,6 +91,7 @@ class WithAuth:
         self.case_sensitive = case_sensitive
         self.path_policy = path_policy if path_policy is not None else PathPolicy()
         self.refresh = refresh
+        self.absolute_callback_url = absolute_callback_url
         self.cross_site = (
             None
             if cross_site is None
@@ -331,10 +333,16 @@ class WithAuth:
         return request_origin(scope, headers, public_url=self.public_url, trust_forwarded=self.trust_forwarded)
 
     def _sign_in_redirect(self, scope: Scope, page: str) -> ASGIApp:
+        """307 to the sign-in page with ``callbackUrl``: the request's path and query, as
+        next-auth sends it, or with ``absolute_callback_url`` this app's origin before them
+        (for a sign-in page on another origin, which cannot resolve a bare path to this app)."""
         root = scope.get("root_path") or ""
         path = raw_route_path(scope)
-        location = page_url(self._origin(scope), root, page, {"callbackUrl": callback_path(root, path, _query(scope))})
-        return redirect(location)
+        origin = self._origin(scope)
+        callback = callback_path(root, path, _query(scope))
+        if self.absolute_callback_url:
+            callback = origin + callback
+        return redirect(page_url(origin, root, page, {"callbackUrl": callback}))
 
     async def _configuration_error(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not self._warned_unconfigured:
