@@ -2,8 +2,8 @@
 
 One ``node`` process serves newline-delimited JSON requests (the ops are described in
 ``interop/README.md``). Tests get it through the session-scoped ``nextauth_bridge``
-fixture, which skips when Node or ``interop/node_modules`` is missing (set
-``ASGI_WITHAUTH_REQUIRE_NODE=1`` to fail instead)::
+fixture, which installs ``interop/node_modules`` from its lockfile when needed and skips
+when Node or npm is missing (set ``ASGI_WITHAUTH_REQUIRE_NODE=1`` to fail instead)::
 
     def test_roundtrip(nextauth_bridge: NodeBridge) -> None:
         jwt = nextauth_bridge.call("encode", version=4, token={"sub": "1"}, secret="s")
@@ -27,10 +27,12 @@ from typing import IO, Any
 
 import pytest
 
+from tests.npm import NpmUnavailable, ensure_node_modules
+
 INTEROP_DIR = Path(__file__).resolve().parent.parent / "interop"
 BRIDGE_SCRIPT = INTEROP_DIR / "bridge.mjs"
 REQUIRE_NODE_ENV = "ASGI_WITHAUTH_REQUIRE_NODE"
-INSTALL_HINT = "run `npm ci --prefix interop` (needs Node >= 20 on PATH)"
+INSTALL_HINT = "install Node >= 20 with npm (the tests run `npm ci --prefix interop` themselves)"
 DEFAULT_TIMEOUT = 30.0
 
 # next-auth reads these for defaults. The bridge scrubs them too; a request opts in
@@ -158,31 +160,29 @@ class NodeBridge:
         return ("\nnode stderr:\n" + "\n".join(self._stderr)) if self._stderr else ""
 
 
-def find_node_bridge() -> NodeBridge | None:
-    """A (not yet started) bridge, or None when node or interop/node_modules is missing.
-
-    With ASGI_WITHAUTH_REQUIRE_NODE=1 a missing piece raises RuntimeError instead.
-    """
+def find_node_bridge() -> NodeBridge:
+    """A (not yet started) bridge; installs interop/node_modules from its lockfile when needed
+    (:func:`tests.npm.ensure_node_modules`). Raises :class:`~tests.npm.NpmUnavailable` saying
+    what is missing, or RuntimeError with ASGI_WITHAUTH_REQUIRE_NODE=1."""
     node = shutil.which("node")
-    missing = []
-    if node is None:
-        missing.append("`node` is not on PATH")
-    if not (INTEROP_DIR / "node_modules").is_dir():
-        missing.append("interop/node_modules is missing")
-    if missing:
+    try:
+        if node is None:
+            raise NpmUnavailable("`node` is not on PATH")
+        ensure_node_modules(INTEROP_DIR)
+    except NpmUnavailable as exc:
         if os.environ.get(REQUIRE_NODE_ENV) == "1":
-            raise RuntimeError(f"{REQUIRE_NODE_ENV}=1 but {' and '.join(missing)}: {INSTALL_HINT}")
-        return None
-    assert node is not None
+            raise RuntimeError(f"{REQUIRE_NODE_ENV}=1 but {exc}: {INSTALL_HINT}") from None
+        raise
     return NodeBridge(node)
 
 
 @contextlib.contextmanager
 def running_bridge() -> Iterator[NodeBridge]:
     """A started NodeBridge, closed on exit; skips the test when Node is unavailable."""
-    bridge = find_node_bridge()
-    if bridge is None:
-        pytest.skip(f"next-auth interop bridge unavailable: {INSTALL_HINT}")
+    try:
+        bridge = find_node_bridge()
+    except NpmUnavailable as exc:
+        pytest.skip(f"next-auth interop bridge unavailable: {exc}; {INSTALL_HINT}")
     bridge.start()
     try:
         yield bridge
