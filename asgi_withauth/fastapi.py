@@ -23,10 +23,12 @@ from starlette.exceptions import HTTPException, WebSocketException
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 
+from ._logging import logger
 from ._middleware.crosssite import cross_site_check
 from ._request.cookies import session_cookie_name
 from ._token import request_token
 from .crosssite import DEFAULT_PROTECTION, MAX_TOKEN_BODY, CrossSiteProtection
+from .errors import MissingSecretError
 from .options import AuthOptions
 from .requirements import Requirement
 from .sessions import SessionStrategy, sessions_for
@@ -39,6 +41,9 @@ if TYPE_CHECKING:
 __all__ = ["NextAuth"]
 
 Authorized = Callable[[dict[str, Any], HTTPConnection], "bool | Awaitable[bool]"]
+
+_UNCONFIGURED_DETAIL = "Sessions cannot be checked: the server has no secret configured."
+"""The 401's detail when no secret is configured (the log says what to set)."""
 
 
 class TokenDependency(Protocol):
@@ -66,6 +71,9 @@ class NextAuth:
     the session cookie (``cookie_scheme``, an API key in a cookie) and ``Authorization:
     Bearer`` (``bearer_scheme``, e.g. a token from ``asgi-withauth mint``). They only
     document: the session is read as ``get_token`` reads it, whatever they hold.
+
+    Without a secret (none given, no ``NEXTAUTH_SECRET``/``AUTH_SECRET``) it logs a warning
+    when built, and every dependency answers 401 saying so (see :meth:`configuration_error`).
     """
 
     token: TokenDependency
@@ -98,6 +106,13 @@ class NextAuth:
         )
         self.token = self._token_dependency()
         self.session = self._session_dependency()
+        self._warned_unconfigured = False
+        if not self.sessions.configured:
+            logger.warning(
+                "NextAuth has no secret: every request to a route that depends on auth.token, auth.session "
+                "or auth.require() will get a 401. Pass secret=... or set NEXTAUTH_SECRET (or AUTH_SECRET) "
+                "to the Next.js app's secret."
+            )
 
     def _cookie_name(self) -> str:
         if self.options.cookie_name is not None:
@@ -122,8 +137,22 @@ class NextAuth:
                 raise WebSocketException(1008, "cross-site request refused")
             raise HTTPException(403, "Refused: a cross-site request that changes state, sent with the session cookie.")
 
+    def configuration_error(self, conn: HTTPConnection) -> HTTPException | WebSocketException:
+        """What a dependency raises when no secret is configured: a 401 saying so (a 1008
+        close for a websocket), never a 500. The configuration error is logged once."""
+        if not self._warned_unconfigured:
+            self._warned_unconfigured = True
+            logger.error(
+                "no secret configured: NextAuth answers 401 to every request that needs a session. "
+                "Set NEXTAUTH_SECRET (or AUTH_SECRET), or pass secret=... to NextAuth."
+            )
+        if conn.scope["type"] == "websocket":
+            return WebSocketException(1008, "the server has no secret configured")
+        return HTTPException(401, _UNCONFIGURED_DETAIL, headers={"WWW-Authenticate": "Bearer"})
+
     def _token_dependency(self) -> TokenDependency:
         sessions, refuse_cross_site = self.sessions, self.refuse_cross_site
+        configuration_error = self.configuration_error
         cookie_security, bearer_security = Security(self.cookie_scheme), Security(self.bearer_scheme)
 
         async def token(
@@ -133,20 +162,26 @@ class NextAuth:
         ) -> dict[str, Any] | None:
             """The decoded token, or None (WithAuth's, when it ran)."""
             await refuse_cross_site(conn)
-            return await request_token(conn, sessions)
+            try:
+                return await request_token(conn, sessions)
+            except MissingSecretError:
+                raise configuration_error(conn) from None
 
         return token
 
     def _session_dependency(self) -> SessionDependency:
         sessions, cookie_security = self.sessions, Security(self.cookie_scheme)
-        refuse_cross_site = self.refuse_cross_site
+        refuse_cross_site, configuration_error = self.refuse_cross_site, self.configuration_error
 
         async def session(
             request: Request, response: Response, cookie: str | None = cookie_security
         ) -> dict[str, Any] | None:
             """``get_server_session``; the refreshed cookies go on the response."""
             await refuse_cross_site(request)
-            result = await sessions.load_session(request.scope)
+            try:
+                result = await sessions.load_session(request.scope)
+            except MissingSecretError:
+                raise configuration_error(request) from None
             result.apply(response)
             return result.session
 
