@@ -188,8 +188,24 @@ def test_wrong_secret_exits_1_with_a_hint_and_no_secret_shown() -> None:
     assert result.code == 1
     assert "REJECTED (wrong_secret)" in result.out
     assert "wrong secret, wrong salt, or tampered" in result.out
-    assert "check NEXTAUTH_SECRET matches the Next.js app" in result.out
+    assert "check that --secret is the Next.js app's NEXTAUTH_SECRET" in result.out  # the secret given
     assert '"sub"' not in result.out  # nothing decrypted, nothing shown
+
+
+def test_version() -> None:
+    from asgi_withauth import __version__
+
+    result = run_command("--version")
+    assert (result.code, result.out, result.err) == (0, f"asgi-withauth {__version__}\n", "")
+
+
+def test_each_command_documents_its_own_exit_codes() -> None:
+    helps = {command: run_command(command, "--help").out for command in ("inspect", "mint", "demo")}
+    exit_codes = {command: text.split("exit codes:", 1)[1] for command, text in helps.items()}
+    assert "1 the token was rejected" in exit_codes["inspect"]
+    assert "0 the token (or the Cookie header value) was printed" in exit_codes["mint"]
+    assert "rejected" not in exit_codes["mint"]  # mint rejects no token
+    assert len(set(exit_codes.values())) == 3
 
 
 def test_expired_token_shows_its_claims_and_exits_1() -> None:
@@ -414,6 +430,68 @@ def test_v4_salt_given_but_token_has_none(run: Run) -> None:
     result = run("inspect", mint(), "--salt", "x", "--json", env={"NEXTAUTH_SECRET": SECRET})
     assert result.json["error"]["kind"] == "wrong_salt"
     assert "drop --salt" in result.json["error"]["hint"]
+
+
+@pytest.mark.parametrize(
+    ("flags", "env", "named"),
+    [
+        (["--secret", OTHER], {"NEXTAUTH_SECRET": SECRET}, "--secret"),
+        (["--secret", OTHER, "--secret", OLD], {}, "--secret"),
+        ([], {"NEXTAUTH_SECRET": OTHER}, "NEXTAUTH_SECRET"),
+        ([], {"AUTH_SECRET": OTHER}, "AUTH_SECRET"),
+    ],
+)
+@pytest.mark.parametrize("version", [4, 5])
+def test_the_wrong_secret_hint_names_the_secret_that_was_used(
+    run: Run, flags: list[str], env: dict[str, str], named: str, version: jwt.Version
+) -> None:
+    token = mint(version=version, salt="" if version == 4 else V5)
+    result = run("inspect", token, *flags, "--json", env=env)
+    error = result.json["error"]
+    assert (result.code, error["kind"]) == (1, "wrong_secret")
+    app_secret = "NEXTAUTH_SECRET" if version == 4 else "AUTH_SECRET"
+    assert f"check that {named} is the Next.js app's {app_secret}" in error["hint"]
+    if named != "NEXTAUTH_SECRET":
+        assert "check NEXTAUTH_SECRET" not in error["hint"]
+
+
+def cut_tokens() -> list[Any]:
+    """Tokens cut short as a copy from a terminal or dev tools cuts them."""
+    cuts: dict[str, Callable[[str], str]] = {
+        "no-tag": lambda t: t.rsplit(".", 1)[0],
+        "tag-cut": lambda t: t[:-5],
+        "tag-empty": lambda t: t[: t.rindex(".") + 1],
+        "one-char-less": lambda t: t[:-1],
+        "ciphertext-cut": lambda t: t[: t.rindex(".") - 3],
+        "header-only": lambda t: t.split(".", 1)[0],
+        "two-parts": lambda t: ".".join(t.split(".")[:2]),
+    }
+    return [
+        pytest.param(cut(mint(version=v, salt="" if v == 4 else V5)), id=f"v{v}-{name}")
+        for v in (4, 5)
+        for name, cut in cuts.items()
+    ]
+
+
+@pytest.mark.parametrize("token", cut_tokens())
+@pytest.mark.parametrize("as_cookie", [False, True], ids=["token", "cookie"])
+def test_a_truncated_token_is_called_truncated(run: Run, token: str, as_cookie: bool) -> None:
+    text = f"{V4}={token}" if as_cookie else token
+    result = run("inspect", text, "--json", env={"NEXTAUTH_SECRET": SECRET})
+    error = result.json["error"]
+    assert (result.code, error["kind"]) == (1, "truncated")
+    assert error["message"].startswith("this looks like a truncated next-auth token: ")
+    assert "not a next-auth token at all" not in error["message"]
+    assert "copy the whole cookie value" in error["hint"]
+    assert "every chunk" in error["hint"]
+
+
+def test_a_chunked_cookie_without_its_last_chunk_is_truncated(run: Run) -> None:
+    writes = chunk_session_cookie(V4, mint({**CLAIMS, "blob": "q" * 9000}, salt=""), version=4)
+    header = cookie_header({w.name: w.value for w in writes[:-1]})
+    result = run("inspect", header, env={"NEXTAUTH_SECRET": SECRET})
+    assert result.code == 1
+    assert "REJECTED (truncated)" in result.out
 
 
 def test_tampered_v4_is_wrong_secret_wrong_salt_or_tampered(run: Run) -> None:

@@ -16,10 +16,11 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
+from .. import __version__
 from ..errors import CLIError
 from . import demo, inspect, mint
 from .locate import Located, locate
-from .output import PROG, SECRETS_HELP, emit, error_text, human_utc, redact, relative, utc_text
+from .output import PROG, SECRETS_HELP, emit, error_text, exit_codes_help, human_utc, redact, relative, utc_text
 from .report import Report
 from .sources import SecretRef, resolve_secrets
 
@@ -39,14 +40,23 @@ __all__ = [
 ]
 
 
+EXIT_CODES = exit_codes_help(
+    "0 ok",
+    "1 inspect: the token was rejected (or cannot be decoded)",
+    "2 usage error",
+    "(each command's --help lists its own)",
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``asgi-withauth`` argument parser."""
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Inspect and mint next-auth (v4) / Auth.js (v5) session tokens; run the demo.",
-        epilog=SECRETS_HELP,
+        epilog=SECRETS_HELP + "\n" + EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     inspect.add_parser(commands)
     mint.add_parser(commands)
@@ -62,7 +72,7 @@ def exit_status(code: object) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit code (0 ok, 1 token rejected, 2 usage error)."""
+    """Run the command line; return the exit code (see ``EXIT_CODES``)."""
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

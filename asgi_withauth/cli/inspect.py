@@ -18,8 +18,8 @@ from typing import Any, Final
 from .. import jwt
 from .._request.cookies import cookie_name_version, default_salt, session_cookie_name
 from ..errors import CLIError
-from .locate import check_not_opaque, header_info, locate
-from .output import SECRETS_HELP, emit, human_utc, redact
+from .locate import check_not_opaque, header_info, locate, truncated_error, truncation
+from .output import SECRETS_HELP, emit, exit_codes_help, human_utc, redact
 from .report import Report, render_inspect, time_facts
 from .sources import SecretRef, no_secret_error, read_stdin, resolve_secrets
 
@@ -56,11 +56,13 @@ def run_inspection(report: Report, text: str, salt: str | None, now: float) -> N
 
 
 def check_structure(token: str) -> None:
-    """Raise the codec's own structural errors (malformed, too large, unsupported algorithm)."""
+    """Raise the codec's own structural errors (malformed, too large, unsupported algorithm),
+    or say the token looks truncated when that explains it."""
     try:
         jwt.read_header(token)
     except jwt.JWTError as exc:
-        raise structural_error(exc) from None
+        cut = truncation(token) if isinstance(exc, jwt.MalformedTokenError) else None
+        raise (structural_error(exc) if cut is None else truncated_error(cut)) from None
 
 
 def structural_error(exc: jwt.JWTError) -> CLIError:
@@ -260,13 +262,14 @@ def wrong_secret_error(report: Report) -> CLIError:
         return CLIError(
             "wrong_secret",
             f"does not decrypt with {tried}{only_first}: wrong secret, wrong salt, or tampered",
-            "check that the secret is the Next.js app's AUTH_SECRET and that the salt is the session cookie's "
-            "name (--salt); copy the whole cookie value again",
+            f"check that {secret_sources(report)} is the Next.js app's AUTH_SECRET and that the salt is the "
+            "session cookie's name (--salt); copy the whole cookie value again",
         )
     return CLIError(
         "wrong_secret",
         f"does not decrypt with {tried}: wrong secret, wrong salt, or tampered",
-        "check NEXTAUTH_SECRET matches the Next.js app (the same value in both); copy the whole cookie value again",
+        f"check that {secret_sources(report)} is the Next.js app's NEXTAUTH_SECRET (the same value in both); "
+        "copy the whole cookie value again",
     )
 
 
@@ -304,6 +307,13 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     return report.exit_code
 
 
+EXIT_CODES = exit_codes_help(
+    "0 the token is valid",
+    "1 the token was rejected (or cannot be decoded): the report says why and what to check next",
+    "2 usage error: no secret, empty or unreadable input",
+)
+
+
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """The ``inspect`` subcommand."""
     parser = commands.add_parser(
@@ -312,7 +322,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Explain a next-auth (v4) or Auth.js (v5) session token: its format, the cookie it came "
         "from, whether and with which secret it decrypts, its claims and times; for a rejected token, why "
         "and what to check next.",
-        epilog=SECRETS_HELP,
+        epilog=SECRETS_HELP + "\n" + EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(

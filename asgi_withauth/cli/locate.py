@@ -22,7 +22,7 @@ from .._request.cookies import (
 from ..errors import CLIError, SessionCookieError
 from .output import usage_error
 
-__all__ = ["SESSION_COOKIES", "Located", "check_not_opaque", "header_info", "locate"]
+__all__ = ["SESSION_COOKIES", "Located", "check_not_opaque", "header_info", "locate", "truncated_error"]
 
 SESSION_COOKIES: Final = tuple(session_cookie_name(version=v, secure=s) for s in (False, True) for v in (4, 5))
 """next-auth's default session cookie names, in the order they are looked for."""
@@ -31,6 +31,8 @@ _UUID: Final = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}
 _HEX64: Final = re.compile(r"[0-9a-fA-F]{64}")
 _COOKIE_PREFIX: Final = re.compile(r"cookie\s*:\s*", re.IGNORECASE)
 _BEARER_PREFIX: Final = re.compile(r"(?:authorization\s*:\s*)?bearer\s+", re.IGNORECASE)
+_IV_CHARS: Final = {"A256GCM": 16, "A256CBC-HS512": 22}  # base64url of next-auth's 12- and 16-byte ivs
+_TAG_CHARS: Final = {"A256GCM": 22, "A256CBC-HS512": 43}  # ... and of its 16- and 32-byte tags
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +128,9 @@ def b64url_json(segment: str) -> dict[str, Any] | None:
 def check_not_opaque(located: Located) -> None:
     """Reject database session ids, signed JWTs and other non-JWE values with their own kinds."""
     token = located.token
+    cut = truncation(token)
+    if cut is not None and token.count(".") < 4:
+        raise truncated_error(cut)
     if _UUID.fullmatch(token) or _HEX64.fullmatch(token):
         where = f" under the session cookie {located.cookie}" if located.cookie else ""
         raise CLIError(
@@ -156,6 +161,34 @@ def check_not_opaque(located: Located) -> None:
             "malformed token: it has 5 parts like a JWE, but the first is not a base64url JSON header",
             "copy the cookie value again, whole (all chunks), without quotes, spaces or line breaks",
         )
+
+
+def truncation(token: str) -> str | None:
+    """How a token that begins as a JWE looks cut short, or None: fewer than 5 parts, or 5
+    whose iv is whole but whose last part (the authentication tag) is too short."""
+    parts = token.split(".")
+    header = b64url_json(parts[0])
+    if header is None or "enc" not in header or len(parts) > 5:
+        return None
+    if len(parts) < 5:
+        return f"it begins with a JWE header but has {len(parts)} of the 5 dot-separated parts"
+    enc = header["enc"]
+    if not isinstance(enc, str) or enc not in _TAG_CHARS:
+        return None
+    tag_chars = _TAG_CHARS[enc]
+    if len(parts[2]) != _IV_CHARS[enc] or len(parts[4]) >= tag_chars:
+        return None
+    return f"its last part (the authentication tag) has {len(parts[4])} of the {tag_chars} characters {enc} needs"
+
+
+def truncated_error(how: str) -> CLIError:
+    """The rejection of a token that was cut short (see :func:`truncation`)."""
+    return CLIError(
+        "truncated",
+        f"this looks like a truncated next-auth token: {how}",
+        "copy the whole cookie value (it is long; terminals, logs and dev tools may cut it), or for a chunked "
+        "session every chunk (.0, .1, ...): the whole Cookie header is easiest",
+    )
 
 
 def header_info(token: str) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from typing import Any
 
 from .. import jwt
 from .._request.cookies import chunk_session_cookie, default_salt, session_cookie_name
-from .output import PROG, SECRETS_HELP, emit, usage_error
+from .output import PROG, SECRETS_HELP, emit, exit_codes_help, usage_error
 from .sources import no_secret_error, read_stdin, resolve_secrets
 
 __all__ = ["add_parser", "cmd_mint", "parse_claims"]
@@ -61,6 +61,12 @@ def cmd_mint(args: argparse.Namespace) -> int:
     return 0
 
 
+EXIT_CODES = exit_codes_help(
+    "0 the token (or the Cookie header value) was printed",
+    "2 usage error: no secret, --claims not a JSON object, claims that cannot be encoded",
+)
+
+
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """The ``mint`` subcommand."""
     parser = commands.add_parser(
@@ -68,7 +74,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="write a session token (or a Cookie header value) for tests and curl",
         description="Encrypt claims into a next-auth session token, exactly as next-auth (v4) or Auth.js (v5) "
         "would; iat, exp and jti are set. With --cookie, print a ready Cookie header value (chunked when long).",
-        epilog=SECRETS_HELP.replace("(repeatable, for rotation)", "(the first one encrypts)"),
+        epilog=SECRETS_HELP.replace("(repeatable, for rotation)", "(the first one encrypts)") + "\n" + EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--claims", required=True, metavar="JSON", help="a JSON object, or - to read stdin")

@@ -17,6 +17,7 @@ __all__ = [
     "SECRETS_HELP",
     "emit",
     "error_text",
+    "exit_codes_help",
     "human_utc",
     "redact",
     "relative",
@@ -32,10 +33,14 @@ secrets:
   --secret S (repeatable, for rotation), else NEXTAUTH_SECRET, else AUTH_SECRET from the
   environment. Prefer the environment: flags end up in shell history and in `ps`.
   Secrets are never printed, only where they came from ("secret #2 of 3 (--secret)").
-
-exit codes:
-  0 ok, 1 the token was rejected (or cannot be decoded), 2 usage error
 """
+"""The ``secrets:`` paragraph of the epilogs; each command adds its own ``exit codes:``."""
+
+
+def exit_codes_help(*codes: str) -> str:
+    """The ``exit codes:`` paragraph of an epilog, one code a line."""
+    return "exit codes:\n" + "".join(f"  {code}\n" for code in codes)
+
 
 _MIN_REDACTED: Final = 6
 
