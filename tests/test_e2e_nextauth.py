@@ -1,0 +1,109 @@
+"""End to end: a real Next.js app (next-auth 4, then Auth.js 5) signs users in, and the Python
+app behind WithAuth on another 127.0.0.1 port sees them, in a real headless Chromium.
+
+Run alone with ``python -m pytest -p no:cacheprovider tests/test_e2e_nextauth.py``. Needs Node.js
+and npm (the apps are installed from their lockfiles and built once, then cached) and Chromium;
+skipped without them unless ``ASGI_WITHAUTH_REQUIRE_NODE=1`` / ``ASGI_WITHAUTH_REQUIRE_BROWSER=1``.
+Screenshots of every step go to the test's ``tmp_path`` (the path is printed).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.browser import launched_chromium
+from tests.e2e.app import build_app
+from tests.e2e.flows import Session, Stack
+from tests.e2e.nextapp import NEXT4, NextApp, next_server
+from tests.servers import free_port, running
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
+SECRET = "e2e-shared-secret-between-next-and-python"
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Browser]:
+    with launched_chromium() as browser:
+        yield browser
+
+
+@pytest.fixture(scope="module", params=[NEXT4], ids=lambda app: app.name)
+def stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The Next.js app (installed and built when stale) and the Python app, both serving."""
+    app: NextApp = request.param
+    app.prepared()
+    next_port = free_port()
+    next_origin = f"http://127.0.0.1:{next_port}"
+    python = build_app(next_origin=next_origin, version=app.version, secret=SECRET)
+    log = tmp_path_factory.mktemp(f"{app.name}-server") / "next.log"
+    with running(python) as python_address:
+        python_origin = f"http://{python_address}"
+        with next_server(app, port=next_port, secret=SECRET, python_origin=python_origin, log=log):
+            yield Stack(app=app, next_origin=next_origin, python_origin=python_origin)
+
+
+@pytest.fixture
+def session(chromium: Browser, stack: Stack, tmp_path: Path) -> Iterator[Session]:
+    context = chromium.new_context()
+    try:
+        yield Session(stack=stack, context=context, artefacts=tmp_path)
+    finally:
+        context.close()
+
+
+def test_sign_in_call_the_api_and_sign_out(session: Session) -> None:
+    stack = session.stack
+    session.visit_signed_out("/dashboard")
+    session.sign_in("ada", back_to="/dashboard")
+    assert session.page.locator("#user").inner_text() == "Signed in as Ada Lovelace"
+    assert session.session_cookies() == [stack.app.cookie_name]
+
+    session.page.goto(f"{stack.next_origin}/")  # a Next.js page calls /api/me with the cookie
+    result = session.page.locator("#api-result")
+    result.filter(has_not_text="calling").wait_for()
+    session.shot("next-page-calls-python-api")
+    status, body = result.inner_text().split(" ", 1)
+    assert (status, json.loads(body)) == ("200", {"name": "Ada Lovelace", "email": "ada@example.com", "role": "admin"})
+
+    session.page.goto(f"{stack.python_origin}/admin")
+    assert session.page.locator("h1").inner_text() == "Admin area"
+    session.shot("admin-as-ada")
+
+    session.sign_out()
+    assert session.session_cookies() == []
+    session.visit_signed_out("/dashboard")
+
+
+def test_non_admin_is_refused_the_admin_area(session: Session) -> None:
+    session.visit_signed_out("/admin")
+    session.sign_in("bob", back_to="/admin")
+    response = session.page.goto(f"{session.stack.python_origin}/admin")
+    assert response is not None
+    assert response.status == 403
+    assert session.page.url == f"{session.stack.python_origin}/admin"  # no redirect, so no loop
+    assert session.page.locator("h1").inner_text() == "Forbidden"
+    session.shot("admin-refused-as-bob")
+
+    session.page.goto(f"{session.stack.python_origin}/dashboard")
+    assert session.page.locator("#user").inner_text() == "Signed in as Bob Builder"
+
+
+def test_chunked_session(session: Session) -> None:
+    name = session.stack.app.cookie_name
+    session.visit_signed_out("/dashboard")
+    session.sign_in("big", back_to="/dashboard")
+    assert session.page.locator("#user").inner_text() == "Signed in as Big Claims"
+    cookies = session.session_cookies()
+    assert cookies[:2] == [f"{name}.0", f"{name}.1"]
+    assert name not in cookies
+
+    response = session.page.request.get(f"{session.stack.python_origin}/api/me")
+    assert response.status == 200
+    assert response.json()["name"] == "Big Claims"
