@@ -19,7 +19,7 @@ import pytest
 from tests.browser import launched_chromium
 from tests.e2e.app import build_app
 from tests.e2e.flows import Session, Stack
-from tests.e2e.nextapp import NEXT4, NextApp, next_server
+from tests.e2e.nextapp import NEXT4, NEXT5, NextApp, next_server
 from tests.servers import free_port, running
 
 if TYPE_CHECKING:
@@ -34,17 +34,17 @@ def chromium() -> Iterator[Browser]:
         yield browser
 
 
-@pytest.fixture(scope="module", params=[NEXT4], ids=lambda app: app.name)
+@pytest.fixture(scope="module", params=[NEXT4, NEXT5], ids=lambda app: app.name)
 def stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """The Next.js app (installed and built when stale) and the Python app, both serving."""
     app: NextApp = request.param
     app.prepared()
     next_port = free_port()
-    next_origin = f"http://127.0.0.1:{next_port}"
+    next_origin = f"http://{app.host}:{next_port}"
     python = build_app(next_origin=next_origin, version=app.version, secret=SECRET)
     log = tmp_path_factory.mktemp(f"{app.name}-server") / "next.log"
     with running(python) as python_address:
-        python_origin = f"http://{python_address}"
+        python_origin = f"http://{app.host}:{python_address.rsplit(':', 1)[1]}"
         with next_server(app, port=next_port, secret=SECRET, python_origin=python_origin, log=log):
             yield Stack(app=app, next_origin=next_origin, python_origin=python_origin)
 

@@ -40,11 +40,13 @@ AUTH_ENV = ("NEXTAUTH_SECRET", "AUTH_SECRET", "NEXTAUTH_URL", "AUTH_URL", "AUTH_
 
 @dataclass(frozen=True)
 class NextApp:
-    """One app under ``tests/e2e/<name>``: ``version`` is its next-auth major (4 or 5)."""
+    """One app under ``tests/e2e/<name>``: ``version`` is its next-auth major (4 or 5);
+    ``host`` is the name the browser uses for both apps (the servers listen on 127.0.0.1)."""
 
     name: str
     version: Literal[4, 5]
     cookie_name: str
+    host: str = "127.0.0.1"
 
     @property
     def path(self) -> Path:
@@ -83,7 +85,10 @@ class NextApp:
 
 
 NEXT4 = NextApp("next4", version=4, cookie_name="next-auth.session-token")
-NEXT5 = NextApp("next5", version=5, cookie_name="authjs.session-token")
+# Next.js's NextURL spells 127.0.0.1 "localhost", and Auth.js 5 builds its form actions from it:
+# its sign-in form on 127.0.0.1 would post to localhost, without the CSRF cookie set for
+# 127.0.0.1. So the browser reaches this app (and the Python app beside it) as localhost.
+NEXT5 = NextApp("next5", version=5, cookie_name="authjs.session-token", host="localhost")
 
 
 def required_program(name: str) -> str:
@@ -122,8 +127,8 @@ def _run(command: list[str], *, cwd: Path, timeout: float, what: str) -> None:
 @contextlib.contextmanager
 def next_server(app: NextApp, *, port: int, secret: str, python_origin: str, log: Path) -> Iterator[str]:
     """``next start`` on 127.0.0.1:``port`` with the secret and the Python app's origin; yields
-    its origin once it answers, and stops its process group on exit."""
-    origin = f"http://127.0.0.1:{port}"
+    its origin (``http://<app.host>:<port>``) once it answers, and stops its process group on exit."""
+    origin = f"http://{app.host}:{port}"
     env = _environment(
         NEXTAUTH_URL=origin,
         AUTH_URL=f"{origin}/api/auth",
@@ -144,19 +149,19 @@ def next_server(app: NextApp, *, port: int, secret: str, python_origin: str, log
             start_new_session=True,
         )
     try:
-        _wait_until_answers(origin, process, log)
+        _wait_until_answers(f"http://127.0.0.1:{port}", process, log)
         yield origin
     finally:
         _stop_group(process)
 
 
-def _wait_until_answers(origin: str, process: subprocess.Popen[bytes], log: Path) -> None:
+def _wait_until_answers(address: str, process: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"next start exited ({process.returncode}):\n{_tail(log)}")
         try:
-            with urllib.request.urlopen(f"{origin}/api/auth/csrf", timeout=2):  # noqa: S310 (http://127.0.0.1)
+            with urllib.request.urlopen(f"{address}/api/auth/csrf", timeout=2):  # noqa: S310 (http://127.0.0.1)
                 return
         except urllib.error.HTTPError:
             return  # it answers
