@@ -11,51 +11,30 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pytest
+from starlette.applications import Starlette
 
-from tests.browser import launched_chromium
+from tests.e2e import fixtures
 from tests.e2e.app import build_app
+from tests.e2e.fixtures import SECRET, serving
 from tests.e2e.flows import Session, Stack
-from tests.e2e.nextapp import NEXT4, NEXT5, NextApp, next_server
-from tests.servers import free_port, running
+from tests.e2e.nextapp import NEXT4, NEXT5, NextApp
 
-if TYPE_CHECKING:
-    from playwright.sync_api import Browser
-
-SECRET = "e2e-shared-secret-between-next-and-python"
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    with launched_chromium() as browser:
-        yield browser
+chromium = fixtures.chromium
+session = fixtures.session
 
 
 @pytest.fixture(scope="module", params=[NEXT4, NEXT5], ids=lambda app: app.name)
 def stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """The Next.js app (installed and built when stale) and the Python app, both serving."""
+    """The Next.js app (JWT sessions, fixed users) and the Python app, both serving."""
     app: NextApp = request.param
-    app.prepared()
-    next_port = free_port()
-    next_origin = f"http://{app.host}:{next_port}"
-    python = build_app(next_origin=next_origin, version=app.version, secret=SECRET)
-    log = tmp_path_factory.mktemp(f"{app.name}-server") / "next.log"
-    with running(python) as python_address:
-        python_origin = f"http://{app.host}:{python_address.rsplit(':', 1)[1]}"
-        with next_server(app, port=next_port, secret=SECRET, python_origin=python_origin, log=log):
-            yield Stack(app=app, next_origin=next_origin, python_origin=python_origin)
 
+    def python(next_origin: str) -> Starlette:
+        return build_app(next_origin=next_origin, version=app.version, secret=SECRET)
 
-@pytest.fixture
-def session(chromium: Browser, stack: Stack, tmp_path: Path) -> Iterator[Session]:
-    context = chromium.new_context()
-    try:
-        yield Session(stack=stack, context=context, artefacts=tmp_path)
-    finally:
-        context.close()
+    with serving(app, python, logs=tmp_path_factory.mktemp(f"{app.name}-server")) as serving_stack:
+        yield serving_stack
 
 
 def test_sign_in_call_the_api_and_sign_out(session: Session) -> None:

@@ -5,7 +5,10 @@ call the JSON API with ``credentials: "include"``."""
 
 from __future__ import annotations
 
+import contextlib
 import html
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any, Literal
 
 from starlette.applications import Starlette
@@ -44,7 +47,8 @@ async def admins_only(token: dict[str, Any] | None, request: HTTPConnection) -> 
 
 
 async def dashboard(request: Request) -> Response:
-    name = _user(nextauth_token(request) or {}).get("name") or "?"
+    user = _user(nextauth_token(request) or {})
+    name = user.get("name") or user.get("email") or "?"
     return _page("Dashboard", f'<p id="user">Signed in as {html.escape(str(name))}</p>')
 
 
@@ -57,11 +61,26 @@ async def api_me(request: Request) -> Response:
     return JSONResponse({key: user.get(key) for key in ("name", "email", "role")})
 
 
+def _closing(adapter: SessionAdapter | None) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+    """A lifespan that closes the adapter (its connection pool) when the server stops."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            if adapter is not None:
+                await adapter.aclose()
+
+    return lifespan
+
+
 def build_app(
     *, next_origin: str, version: Literal[4, 5], secret: str | None = None, adapter: SessionAdapter | None = None
 ) -> Starlette:
     """The app, for a Next.js app on ``next_origin`` (next-auth ``version`` 4 or 5) sharing
-    ``secret`` (JWT strategy) or the database behind ``adapter`` (database strategy)."""
+    ``secret`` (JWT strategy) or the database behind ``adapter`` (database strategy, the
+    adapter closed when the server stops)."""
     return Starlette(
         routes=[Route("/dashboard", dashboard), Route("/admin", admin), Route("/api/me", api_me)],
         middleware=[
@@ -76,6 +95,7 @@ def build_app(
                 WithAuth,
                 secret=secret,
                 adapter=adapter,
+                lookup_ttl=0,  # database sessions: a session signed out in Next is gone at once
                 version=version,
                 sign_in_page=f"{next_origin}{SIGN_IN_PATH}",
                 absolute_callback_url=True,
@@ -86,4 +106,5 @@ def build_app(
                 matcher=["/dashboard/:path*"],
             ),
         ],
+        lifespan=_closing(adapter),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import sys
 from dataclasses import dataclass, field
@@ -68,6 +69,20 @@ class Session:
         self.page.get_by_role("button", name=re.compile("Sign in")).click()
         self.page.wait_for_url(f"{self.stack.python_origin}{back_to}")
         self.shot(f"back-at-{back_to.strip('/')}-as-{username}")
+
+    def sign_in_by_email(self, email: str, *, links: Path, back_to: str) -> None:
+        """Ask next-auth's sign-in form for a magic link, then follow the link the app recorded
+        in ``links`` (JSON lines); next-auth sends the browser back to ``back_to``."""
+        self.page.fill('input[name="email"]', email)
+        self.shot(f"email-form-{email}")
+        self.page.get_by_role("button", name=re.compile("Sign in with Email")).click()
+        self.page.wait_for_url(re.compile(r".*/verify-request.*"))
+        self.shot("check-your-email")
+        sent = [json.loads(line) for line in links.read_text().splitlines()]
+        link = next(entry["url"] for entry in reversed(sent) if entry["identifier"] == email)
+        self.page.goto(link)
+        self.page.wait_for_url(f"{self.stack.python_origin}{back_to}")
+        self.shot(f"back-at-{back_to.strip('/')}-as-{email}")
 
     def sign_out(self) -> None:
         self.page.goto(f"{self.stack.next_origin}{SIGN_OUT_PATH}")

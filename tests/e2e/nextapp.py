@@ -19,7 +19,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -125,9 +125,12 @@ def _run(command: list[str], *, cwd: Path, timeout: float, what: str) -> None:
 
 
 @contextlib.contextmanager
-def next_server(app: NextApp, *, port: int, secret: str, python_origin: str, log: Path) -> Iterator[str]:
-    """``next start`` on 127.0.0.1:``port`` with the secret and the Python app's origin; yields
-    its origin (``http://<app.host>:<port>``) once it answers, and stops its process group on exit."""
+def next_server(
+    app: NextApp, *, port: int, secret: str, python_origin: str, log: Path, env: Mapping[str, str] | None = None
+) -> Iterator[str]:
+    """``next start`` on 127.0.0.1:``port`` with the secret, the Python app's origin and ``env``;
+    yields its origin (``http://<app.host>:<port>``) once it answers, and stops its process
+    group on exit."""
     origin = f"http://{app.host}:{port}"
     env = _environment(
         NEXTAUTH_URL=origin,
@@ -136,6 +139,7 @@ def next_server(app: NextApp, *, port: int, secret: str, python_origin: str, log
         AUTH_SECRET=secret,
         AUTH_TRUST_HOST="true",
         E2E_PYTHON_ORIGIN=python_origin,
+        **(env or {}),
     )
     command = [app.next_bin, "start", "-H", "127.0.0.1", "-p", str(port)]
     with log.open("ab") as out:

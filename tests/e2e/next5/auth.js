@@ -1,8 +1,10 @@
 import NextAuth from "next-auth";
 import Credentials from "next-auth/providers/credentials";
+import { databaseOptions } from "./database";
 import { allowedRedirect, checkUser } from "./users";
 
-// AUTH_SECRET and AUTH_URL come from the environment (the tests set them).
+// AUTH_SECRET and AUTH_URL come from the environment (the tests set them). JWT sessions and
+// fixed users, or with E2E_DATABASE_URL, database sessions (see database.js).
 export const { handlers, auth } = NextAuth({
   session: { strategy: "jwt" },
   providers: [
@@ -23,12 +25,13 @@ export const { handlers, auth } = NextAuth({
       }
       return token;
     },
-    async session({ session, token }) {
-      session.user.role = token.role;
+    async session({ session, token, user }) {
+      session.user.role = (token ?? user).role;
       return session;
     },
     async redirect({ url, baseUrl }) {
       return allowedRedirect(url, baseUrl);
     },
   },
+  ...databaseOptions(),
 });
