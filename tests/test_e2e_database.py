@@ -1,6 +1,6 @@
-"""End to end on the database strategy: the Auth.js 5 app with @auth/pg-adapter signs users in
-by magic link, and the Python app behind WithAuth reads the same sessions table through
-``PostgresAdapter``, in a real headless Chromium.
+"""End to end on the database strategy: the Next.js apps (next-auth 4, then Auth.js 5) with
+@auth/pg-adapter sign users in by magic link, and the Python app behind WithAuth reads the same
+sessions table through ``PostgresAdapter``, in a real headless Chromium.
 
 Run alone with ``python -m pytest -p no:cacheprovider tests/test_e2e_database.py``. Needs what
 tests/test_e2e_nextauth.py needs, and PostgreSQL (tests/pg.py; skipped without it unless
@@ -21,7 +21,7 @@ from tests.e2e import fixtures
 from tests.e2e.app import build_app
 from tests.e2e.fixtures import serving
 from tests.e2e.flows import Session, Stack
-from tests.e2e.nextapp import NEXT5
+from tests.e2e.nextapp import NEXT4, NEXT5, NextApp
 from tests.pg import PgDatabase
 
 chromium = fixtures.chromium
@@ -31,24 +31,33 @@ USERS = "insert into users (name, email) values ('Ada Lovelace', 'ada@example.co
 
 
 @pytest.fixture(scope="module")
+def users(pg_database: PgDatabase) -> PgDatabase:
+    """The database, with users whom the magic links will sign in."""
+    pg_database.psql(USERS)
+    return pg_database
+
+
+@pytest.fixture(scope="module")
 def magic_links(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Where the Next.js app records the magic links it would have mailed (JSON lines)."""
-    links = tmp_path_factory.mktemp("next5-database-server") / "magic-links.jsonl"
+    """Where the Next.js apps record the magic links they would have mailed (JSON lines)."""
+    links = tmp_path_factory.mktemp("database-servers") / "magic-links.jsonl"
     links.touch()
     return links
 
 
-@pytest.fixture(scope="module")
-def stack(pg_database: PgDatabase, magic_links: Path) -> Iterator[Stack]:
-    """The Auth.js 5 app on the database strategy and the Python app on the same database."""
-    pg_database.psql(USERS)
-    adapter = PostgresAdapter(pg_database.conninfo)
+@pytest.fixture(scope="module", params=[NEXT4, NEXT5], ids=lambda app: app.name)
+def stack(request: pytest.FixtureRequest, users: PgDatabase, magic_links: Path) -> Iterator[Stack]:
+    """The Next.js app on the database strategy and the Python app on the same database."""
+    app: NextApp = request.param
+    adapter = PostgresAdapter(users.conninfo)
 
     def python(next_origin: str) -> Starlette:
-        return build_app(next_origin=next_origin, version=NEXT5.version, adapter=adapter)
+        return build_app(next_origin=next_origin, version=app.version, adapter=adapter)
 
-    env = {"E2E_DATABASE_URL": pg_database.url, "E2E_MAGIC_LINKS": str(magic_links)}
-    with serving(NEXT5, python, logs=magic_links.parent, env=env) as serving_stack:  # closes the adapter
+    env = {"E2E_DATABASE_URL": users.url, "E2E_MAGIC_LINKS": str(magic_links)}
+    logs = magic_links.parent / app.name
+    logs.mkdir()
+    with serving(app, python, logs=logs, env=env) as serving_stack:  # its shutdown closes the adapter
         yield serving_stack
 
 

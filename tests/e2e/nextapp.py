@@ -29,6 +29,7 @@ import pytest
 from tests.nodebridge import REQUIRE_NODE_ENV
 
 E2E_DIR = Path(__file__).resolve().parent
+SHARED_DIR = E2E_DIR / "shared"  # what both apps import: users, callbacks, the magic-link "mailer"
 LOCK_HASH = "node_modules/.lock-hash"
 SOURCE_HASH = ".next/.source-hash"
 GENERATED = frozenset({"node_modules", ".next", "next-env.d.ts"})
@@ -56,15 +57,16 @@ class NextApp:
         return hashlib.sha256((self.path / "package-lock.json").read_bytes()).hexdigest()
 
     def source_hash(self) -> str:
-        """The hash of every file of the app but the generated ones, names included."""
+        """The hash of every file of the app but the generated ones, and of ``shared/``, names
+        included."""
         digest = hashlib.sha256()
         for file in sorted(self.sources()):
-            digest.update(file.relative_to(self.path).as_posix().encode() + b"\0")
+            digest.update(file.relative_to(E2E_DIR).as_posix().encode() + b"\0")
             digest.update(hashlib.sha256(file.read_bytes()).digest())
         return digest.hexdigest()
 
     def sources(self) -> Iterator[Path]:
-        for entry in self.path.iterdir():
+        for entry in [*self.path.iterdir(), SHARED_DIR]:
             if entry.name in GENERATED:
                 continue
             yield from (file for file in entry.rglob("*") if file.is_file()) if entry.is_dir() else [entry]

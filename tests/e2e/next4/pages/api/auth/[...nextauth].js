@@ -1,36 +1,15 @@
 import NextAuth from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
-import { allowedRedirect, checkUser } from "../../../users";
+import { authorize, callbacks, credentials } from "../../../../shared/auth";
+import { databaseOptions } from "../../../database";
 
+// NEXTAUTH_SECRET and NEXTAUTH_URL come from the environment (the tests set them). JWT sessions
+// and fixed users, or with E2E_DATABASE_URL, database sessions (see database.js).
 export const authOptions = {
-  // NEXTAUTH_SECRET and NEXTAUTH_URL come from the environment (the tests set them).
   session: { strategy: "jwt" },
-  providers: [
-    CredentialsProvider({
-      name: "a fixed user",
-      credentials: {
-        username: { label: "Username", type: "text" },
-        password: { label: "Password", type: "password" },
-      },
-      authorize: async (credentials) => checkUser(credentials),
-    }),
-  ],
-  callbacks: {
-    async jwt({ token, user }) {
-      if (user) {
-        token.role = user.role;
-        if (user.bio) token.bio = user.bio;
-      }
-      return token;
-    },
-    async session({ session, token }) {
-      session.user.role = token.role;
-      return session;
-    },
-    async redirect({ url, baseUrl }) {
-      return allowedRedirect(url, baseUrl);
-    },
-  },
+  providers: [CredentialsProvider({ name: "a fixed user", credentials, authorize })],
+  callbacks,
+  ...databaseOptions(),
 };
 
 export default NextAuth(authOptions);
