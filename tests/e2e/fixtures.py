@@ -28,10 +28,9 @@ def serving(
 ) -> Iterator[Stack]:
     """``app`` (installed and built when stale) and ``python(next_origin)`` under uvicorn, both
     serving on 127.0.0.1 with :data:`SECRET`; the browser reaches both as ``app.host``."""
-    app.prepared()
     next_port = free_port()
     next_origin = f"http://{app.host}:{next_port}"
-    with running(python(next_origin)) as python_address:
+    with app.prepared(), running(python(next_origin)) as python_address:
         python_origin = f"http://{app.host}:{python_address.rsplit(':', 1)[1]}"
         log = logs / "next.log"
         with next_server(app, port=next_port, secret=SECRET, python_origin=python_origin, log=log, env=env):

@@ -10,6 +10,7 @@ tests' (skip with a clear message, or fail with ``ASGI_WITHAUTH_REQUIRE_NODE=1``
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import os
 import shutil
@@ -32,7 +33,8 @@ E2E_DIR = Path(__file__).resolve().parent
 SHARED_DIR = E2E_DIR / "shared"  # what both apps import: users, callbacks, the magic-link "mailer"
 LOCK_HASH = "node_modules/.lock-hash"
 SOURCE_HASH = ".next/.source-hash"
-GENERATED = frozenset({"node_modules", ".next", "next-env.d.ts"})
+LOCK_FILE = ".e2e-lock"
+GENERATED = frozenset({"node_modules", ".next", "next-env.d.ts", LOCK_FILE})
 INSTALL_TIMEOUT = 600.0
 BUILD_TIMEOUT = 600.0
 START_TIMEOUT = 60.0
@@ -71,15 +73,23 @@ class NextApp:
                 continue
             yield from (file for file in entry.rglob("*") if file.is_file()) if entry.is_dir() else [entry]
 
-    def prepared(self) -> None:
-        """``npm ci`` and ``next build``, each only when its inputs changed since it last ran."""
-        npm = required_program("npm")
-        if _stamp(self.path / LOCK_HASH) != self.lock_hash():
-            _run([npm, "ci", "--no-audit", "--no-fund"], cwd=self.path, timeout=INSTALL_TIMEOUT, what="npm ci")
-            (self.path / LOCK_HASH).write_text(self.lock_hash())
-        if _stamp(self.path / SOURCE_HASH) != self.source_hash():
-            _run([self.next_bin, "build"], cwd=self.path, timeout=BUILD_TIMEOUT, what="next build")
-            (self.path / SOURCE_HASH).write_text(self.source_hash())
+    @contextlib.contextmanager
+    def prepared(self) -> Iterator[None]:
+        """``npm ci`` and ``next build``, each only when its inputs changed since it last ran;
+        the build is then kept (a shared lock) until exit. Another test run on the same tree
+        waits for an install or a build in progress, and does not rebuild under a server."""
+        required_program("node")
+        with (self.path / LOCK_FILE).open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if _stamp(self.path / LOCK_HASH) != self.lock_hash():
+                npm = required_program("npm")
+                _run([npm, "ci", "--no-audit", "--no-fund"], cwd=self.path, timeout=INSTALL_TIMEOUT, what="npm ci")
+                (self.path / LOCK_HASH).write_text(self.lock_hash())
+            if _stamp(self.path / SOURCE_HASH) != self.source_hash():
+                _run([self.next_bin, "build"], cwd=self.path, timeout=BUILD_TIMEOUT, what="next build")
+                (self.path / SOURCE_HASH).write_text(self.source_hash())
+            fcntl.flock(lock, fcntl.LOCK_SH)
+            yield
 
     @property
     def next_bin(self) -> str:
