@@ -8,7 +8,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from tests.e2e.nextapp import NextApp
@@ -90,6 +90,16 @@ class Session:
         self.page.get_by_role("button", name=re.compile("Sign out")).click()
         self.page.wait_for_load_state()
         self.shot("signed-out")
+
+    def api_from_next_page(self) -> tuple[int, Any]:
+        """Open the Next.js app's page that calls the Python ``/api/me`` with ``credentials:
+        "include"`` (CORS); the status and JSON body it got."""
+        self.page.goto(f"{self.stack.next_origin}/")
+        result = self.page.locator("#api-result")
+        result.filter(has_not_text="calling").wait_for()
+        self.shot("next-page-calls-python-api")
+        status, body = result.inner_text().split(" ", 1)
+        return int(status), json.loads(body)
 
     def session_cookies(self) -> list[str]:
         """The names of the session cookie (or its chunks) in the browser."""
