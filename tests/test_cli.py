@@ -8,16 +8,18 @@ stdout or stderr and that user errors never print a traceback.
 from __future__ import annotations
 
 import base64
+import errno
 import hashlib
 import hmac
 import io
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -825,12 +827,68 @@ class FakeServe:
 
 
 @pytest.fixture
-def fake_serve(monkeypatch: pytest.MonkeyPatch) -> FakeServe:
+def any_port(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every port is free (the tests that serve nothing need not find one)."""
+    from asgi_withauth.cli import demo
+
+    monkeypatch.setattr(demo, "port_problem", lambda host, port: None)
+
+
+@pytest.fixture
+def fake_serve(monkeypatch: pytest.MonkeyPatch, any_port: None) -> FakeServe:
     import asgi_withauth.demo
 
     fake = FakeServe([])
     monkeypatch.setattr(asgi_withauth.demo, "serve", fake)
     return fake
+
+
+@pytest.fixture
+def busy_port() -> Iterator[int]:
+    """A port something listens on (127.0.0.1)."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        yield listener.getsockname()[1]
+
+
+def test_demo_on_a_busy_port_fails_before_the_banner_with_a_hint(busy_port: int) -> None:
+    result = run_command("demo", "--port", str(busy_port))
+    assert result.code == 3  # documented in demo --help
+    assert result.out == ""  # no banner for a server that never starts
+    assert result.err == (
+        f"asgi-withauth demo: error: port {busy_port} is in use on 127.0.0.1 (another server, or a demo still "
+        f"running?)\nhint: pass another port: asgi-withauth demo --port {busy_port + 1}\n"
+    )
+
+
+def test_demo_exit_codes_are_documented() -> None:
+    assert "3 the server could not start: the port is in use (try another --port)" in run_command("demo", "--help").out
+    assert "3 demo: the server could not start" in run_command("--help").out
+
+
+def test_demo_reports_an_address_it_cannot_listen_on(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    import asgi_withauth.demo
+
+    monkeypatch.setattr(asgi_withauth.demo, "serve", FakeServe([]))
+    result = run("demo", "--host", "192.0.2.1", "--allow-remote", "--port", "8000")  # TEST-NET-1: not ours
+    assert result.code == 3
+    assert result.out == ""
+    assert result.err.startswith("asgi-withauth demo: error: cannot listen on 192.0.2.1:8000: ")
+    assert "choose another --port" in result.err
+
+
+def test_the_port_check_binds_as_the_server_will(busy_port: int) -> None:
+    from asgi_withauth.cli.demo import port_problem
+
+    problem = port_problem("127.0.0.1", busy_port)
+    assert problem is not None
+    assert problem.errno == errno.EADDRINUSE
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    assert port_problem("127.0.0.1", port) is None
+    assert port_problem("no-such-host.invalid", port) is not None
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "127.8.9.10", "::1", "[::1]", "localhost", "LocalHost"])
@@ -881,7 +939,7 @@ def test_demo_missing_module(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
     assert "the demo is not available" in result.err
 
 
-def test_demo_without_uvicorn(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_demo_without_uvicorn(run: Run, monkeypatch: pytest.MonkeyPatch, any_port: None) -> None:
     import asgi_withauth.demo
 
     def no_uvicorn(**_: Any) -> None:
@@ -904,7 +962,7 @@ def test_no_command_is_a_usage_error(run: Run) -> None:
     assert run("--help").code == 0
 
 
-def test_keyboard_interrupt_is_exit_130(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_keyboard_interrupt_is_exit_130(run: Run, monkeypatch: pytest.MonkeyPatch, any_port: None) -> None:
     import asgi_withauth.demo
 
     def interrupted(**_: Any) -> None:

@@ -7,7 +7,7 @@ and for every kind of failure what to check next. ``mint`` writes tokens and rea
 
 Secrets come from ``--secret`` (repeatable: rotation), else ``NEXTAUTH_SECRET``, else
 ``AUTH_SECRET``; they are never printed. Exit codes: 0 ok, 1 the token was rejected
-(or cannot be decoded), 2 usage error.
+(or cannot be decoded), 2 usage error, 3 the demo server could not start (its port is in use).
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ EXIT_CODES = exit_codes_help(
     "0 ok",
     "1 inspect: the token was rejected (or cannot be decoded)",
     "2 usage error",
+    "3 demo: the server could not start (the port is in use: try another --port)",
     "(each command's --help lists its own)",
 )
 

@@ -4,19 +4,32 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import importlib
 import ipaddress
 import secrets
+import socket
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Final
 
+from ..errors import CLIError
 from ..options import DEFAULT_LOOKUP_TTL, Environment
-from .output import PROG, emit, usage_error
+from .output import PROG, emit, exit_codes_help, usage_error
 
-__all__ = ["add_parser", "cmd_demo"]
+__all__ = ["SERVER_FAILED", "add_parser", "cmd_demo", "port_problem"]
+
+SERVER_FAILED: Final = 3
+"""The exit code when the server cannot start (uvicorn's own code for a failed start-up)."""
+
+EXIT_CODES: Final = exit_codes_help(
+    "0 stopped (Ctrl+C)",
+    "2 usage error: a host that is not loopback, an unusable --sqlite, uvicorn not installed",
+    f"{SERVER_FAILED} the server could not start: the port is in use (try another --port) or the address "
+    "cannot be listened on",
+)
 
 _DEMO_PATHS: Final = (
     ("/", "home: who you are, links to everything"),
@@ -60,6 +73,45 @@ def port_number(text: str) -> int:
     if not 1 <= port <= 65535:
         raise argparse.ArgumentTypeError("expected a port number (1-65535)")
     return port
+
+
+def port_problem(host: str, port: int) -> OSError | None:
+    """Why the demo could not listen on ``host``:``port``, found by binding it now (as uvicorn
+    will: every address the host resolves to, ``SO_REUSEADDR`` on), or None when it can."""
+    try:
+        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        return exc
+    for family, kind, proto, _, address in addresses:
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a port in TIME_WAIT is free
+            try:
+                probe.bind(address)
+            except OSError as exc:
+                return exc
+    return None
+
+
+def check_port(host: str, port: int) -> None:
+    """Fail before the banner, with a hint, when the demo cannot listen on ``host``:``port``."""
+    problem = port_problem(host, port)
+    if problem is None:
+        return
+    where = f"{url_host(host)}:{port}"
+    if problem.errno == errno.EADDRINUSE:
+        raise CLIError(
+            "port_in_use",
+            f"port {port} is in use on {host} (another server, or a demo still running?)",
+            f"pass another port: {PROG} demo --port {port + 1 if port < 65535 else 8000}",
+            exit_code=SERVER_FAILED,
+        )
+    reason = problem.strerror or str(problem)
+    raise CLIError(
+        "cannot_listen",
+        f"cannot listen on {where}: {reason}",
+        "choose another --port (ports below 1024 need privileges) or --host",
+        exit_code=SERVER_FAILED,
+    )
 
 
 def load_demo_server() -> Callable[..., None]:
@@ -167,6 +219,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         )
     host = unbracket(args.host)
     serve = load_demo_server()
+    check_port(host, args.port)
     try:
         if args.database or args.sqlite is not None:
             with demo_database(args.sqlite) as (database, temporary):
@@ -190,7 +243,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "next-auth front end: it mints a next-auth session cookie, or with --database a session row in SQLite "
         "whose random token becomes the cookie (next-auth's database strategy).",
         epilog="secrets:\n  NEXTAUTH_SECRET (or AUTH_SECRET) from the environment, else one generated for the run "
-        "and printed (not used with --database).\n\nexit codes:\n  0 ok, 2 usage error",
+        "and printed (not used with --database).\n\n" + EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface (default: 127.0.0.1; loopback only)")
