@@ -1,9 +1,9 @@
 """The Next.js apps of the end-to-end tests: installed from their lockfiles, built, and served
 on 127.0.0.1 by ``next start``.
 
-Both steps are cached between runs: ``npm ci`` runs when ``node_modules/.lock-hash`` does not
-hold the hash of ``package-lock.json``, ``next build`` when ``.next/.source-hash`` does not hold
-the hash of the app's sources and lockfile. Node and npm are required like the interop
+Both steps are cached between runs: ``npm ci`` runs when ``node_modules`` was installed from
+another ``package-lock.json`` (:func:`tests.npm.ensure_node_modules`), ``next build`` when
+``.next/.source-hash`` does not hold the hash of the app's sources and lockfile. Node and npm are required like the interop
 tests' (skip with a clear message, or fail with ``ASGI_WITHAUTH_REQUIRE_NODE=1``).
 """
 
@@ -28,10 +28,10 @@ from typing import Literal
 import pytest
 
 from tests.nodebridge import REQUIRE_NODE_ENV
+from tests.npm import NpmUnavailable, ensure_node_modules
 
 E2E_DIR = Path(__file__).resolve().parent
 SHARED_DIR = E2E_DIR / "shared"  # what both apps import: users, callbacks, the magic-link "mailer"
-LOCK_HASH = "node_modules/.lock-hash"
 SOURCE_HASH = ".next/.source-hash"
 LOCK_FILE = ".e2e-lock"
 GENERATED = frozenset({"node_modules", ".next", "next-env.d.ts", LOCK_FILE})
@@ -54,9 +54,6 @@ class NextApp:
     @property
     def path(self) -> Path:
         return E2E_DIR / self.name
-
-    def lock_hash(self) -> str:
-        return hashlib.sha256((self.path / "package-lock.json").read_bytes()).hexdigest()
 
     def source_hash(self) -> str:
         """The hash of every file of the app but the generated ones, and of ``shared/``, names
@@ -81,10 +78,10 @@ class NextApp:
         required_program("node")
         with (self.path / LOCK_FILE).open("a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            if _stamp(self.path / LOCK_HASH) != self.lock_hash():
-                npm = required_program("npm")
-                _run([npm, "ci", "--no-audit", "--no-fund"], cwd=self.path, timeout=INSTALL_TIMEOUT, what="npm ci")
-                (self.path / LOCK_HASH).write_text(self.lock_hash())
+            try:
+                ensure_node_modules(self.path, timeout=INSTALL_TIMEOUT)
+            except NpmUnavailable as exc:
+                unavailable(f"{exc}: the end-to-end tests need Node.js >= 20 and npm")
             if _stamp(self.path / SOURCE_HASH) != self.source_hash():
                 _run([self.next_bin, "build"], cwd=self.path, timeout=BUILD_TIMEOUT, what="next build")
                 (self.path / SOURCE_HASH).write_text(self.source_hash())
@@ -107,11 +104,16 @@ def required_program(name: str) -> str:
     """The program's path; skips (or fails with ASGI_WITHAUTH_REQUIRE_NODE=1) when it is missing."""
     path = shutil.which(name)
     if path is None:
-        message = f"`{name}` is not on PATH: the end-to-end tests need Node.js >= 20 and npm"
-        if os.environ.get(REQUIRE_NODE_ENV) == "1":
-            pytest.fail(f"{REQUIRE_NODE_ENV}=1 but {message}", pytrace=False)
-        pytest.skip(f"{message} (set {REQUIRE_NODE_ENV}=1 to fail instead)")
+        unavailable(f"`{name}` is not on PATH: the end-to-end tests need Node.js >= 20 and npm")
+    assert path is not None
     return path
+
+
+def unavailable(message: str) -> None:
+    """Skip the test saying what is missing, or fail with ASGI_WITHAUTH_REQUIRE_NODE=1."""
+    if os.environ.get(REQUIRE_NODE_ENV) == "1":
+        pytest.fail(f"{REQUIRE_NODE_ENV}=1 but {message}", pytrace=False)
+    pytest.skip(f"{message} (set {REQUIRE_NODE_ENV}=1 to fail instead)")
 
 
 def _stamp(path: Path) -> str | None:
