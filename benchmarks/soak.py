@@ -36,7 +36,16 @@ from pathlib import Path
 from typing import Any, Final
 
 from _env import cpu_model, git_commit, version_of
-from _soak_server import DemoServer, cpu_seconds, machine_busy, memory_lines, memory_summary, rss_bytes, soak_database
+from _soak_server import (
+    DemoServer,
+    cpu_seconds,
+    machine_busy,
+    memory_lines,
+    memory_summary,
+    rss_bytes,
+    soak_database,
+    thread_count,
+)
 from _soak_traffic import (
     HOT,
     SECRET,
@@ -246,6 +255,7 @@ class Sampler:
     workers: list[int]
     every: float
     samples: list[tuple[float, list[int]]] = field(default_factory=list)
+    threads: list[int] = field(default_factory=list)
 
     async def run(self, stats: Stats, started: float, target: int) -> None:
         while True:
@@ -263,6 +273,8 @@ class Sampler:
 
     def take(self, started: float) -> None:
         self.samples.append((time.monotonic() - started, [rss_bytes(pid) for pid in self.workers]))
+        counts = [thread_count(pid) for pid in self.workers]
+        self.threads = [max(pair) for pair in zip(self.threads or counts, counts, strict=True)]
 
 
 async def soak(args: argparse.Namespace, server: DemoServer, traffic: Traffic) -> dict[str, Any]:
@@ -316,7 +328,8 @@ def summarize(args: argparse.Namespace, server: DemoServer, traffic: Traffic, re
     """What the run measured, as one JSON-ready dict."""
     stats, warm, elapsed = result["stats"], result["warm"], result["elapsed"]
     mode = "database" if args.database else "jwt"
-    memory = memory_summary(mode, traffic.largest, result["workers"], result["sampler"].samples)
+    sampler = result["sampler"]
+    memory = memory_summary(mode, traffic.largest, result["workers"], sampler.samples) | {"threads": sampler.threads}
     cpu = result["cpu"]
     cpu["others"] = cpu["machine"] - sum(value for key, value in cpu.items() if key != "machine")
     distinct = {"valid tokens": stats.tokens, "paths": stats.paths, "Host values": stats.hosts}
@@ -431,7 +444,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     with contextlib.ExitStack() as stack:
         env, sessions, expired = {"SOAK_SECRET": SECRET}, 0, 0
         if args.database:
-            sessions, expired = args.distinct + args.warmup, min(args.distinct, EXPIRED_ROWS)
+            sessions, expired = min(args.distinct, args.requests) + args.warmup, min(args.distinct, EXPIRED_ROWS)
             path, took = stack.enter_context(soak_database(HOT + sessions, expired, database_token))
             print(f"database: {HOT + sessions:,} valid, {expired:,} expired sessions, {took:.1f} s", file=sys.stderr)
             env = {"SOAK_DATABASE": path}
