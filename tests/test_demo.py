@@ -26,6 +26,7 @@ from asgi_withauth.adapters import AdapterError
 from asgi_withauth.demo import app as demo_app
 from asgi_withauth.demo import pages as demo_pages
 from tests.asgi import http_scope, run_following
+from tests.browser import launched_chromium
 from tests.servers import running
 
 SECRET = "demo-test-secret"
@@ -334,6 +335,77 @@ async def test_dashboard_shows_the_session() -> None:
     assert "&quot;name&quot;: &quot;Grace&quot;" in response.text
     assert "&quot;expires&quot;" in response.text
     assert len(set_cookies(response)) == 1  # the handler's refreshed cookie; the middleware does not add a second
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("callback", "says"),
+    [
+        (
+            "https://evil.example/",
+            "you go to <code>/dashboard</code>: the <code>callbackUrl</code> "
+            "<code>https://evil.example/</code> is not a path on this site",
+        ),
+        (
+            "//evil.example",
+            "you go to <code>/dashboard</code>: the <code>callbackUrl</code> <code>//evil.example</code>",
+        ),
+        ("/admin?x=1", "After signing in you go back to <code>/admin?x=1</code>."),
+    ],
+)
+async def test_the_sign_in_page_says_where_signing_in_really_leads(callback: str, says: str) -> None:
+    async with client() as http:
+        page = (await http.get("/login", params={"callbackUrl": callback})).text
+        retry = (await http.post("/login", params={"callbackUrl": callback}, data={"name": "A"})).text
+    for text in (page, retry):
+        assert says in text
+        if not callback.startswith("/admin"):
+            assert "go back to" not in text  # what the page said while the form went to /dashboard
+
+
+LONG_NAME = "Wolfeschlegelsteinhausenbergerdorff" * 86  # 3010 characters, no spaces
+
+
+def header_of(page: str) -> str:
+    match = re.search(r"<header>(.*?)</header>", page, re.DOTALL)
+    assert match is not None
+    return match.group(1)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("path", ["/", "/login", "/dashboard", "/admin", "/chat"])
+async def test_a_long_name_is_shortened_in_the_header(path: str) -> None:
+    claims = {"sub": "9", "name": LONG_NAME[:3000], "role": "user" * 200}
+    async with client() as http:
+        response = await http.get(path, headers=cookie_header(claims))
+    header = header_of(response.text)
+    assert f"<strong>{LONG_NAME[:39]}\u2026</strong>" in header
+    assert LONG_NAME[:40] not in header
+    assert f"(role: {('user' * 200)[:39]}\u2026)" in header
+    assert len(header) < 700
+
+
+OVERFLOWING = """() => {
+  const width = document.documentElement.clientWidth;
+  const clipped = (e) => e.closest('pre') || e.closest('header .who strong');  // they scroll / ellipsize
+  return [...document.querySelectorAll('body *')]
+    .filter((e) => !clipped(e) && e.getBoundingClientRect().right > width + 0.5)
+    .map((e) => e.tagName + ': ' + (e.textContent || '').slice(0, 40));
+}"""
+
+
+@pytest.mark.parametrize("name", ["Ada Lovelace", LONG_NAME[:3000]], ids=["short-name", "3000-chars"])
+def test_no_page_overflows_a_390px_screen(server: str, name: str) -> None:
+    with launched_chromium() as chromium:
+        page = chromium.new_page(viewport={"width": 390, "height": 844})
+        page.goto(f"http://{server}/login")
+        page.fill("input[name=name]", name)  # signed in as a user would be (a long name: a chunked cookie)
+        page.click("button[type=submit]")
+        for path in ("/", "/login?callbackUrl=https%3A%2F%2Fevil.example%2F", "/dashboard", "/admin", "/chat"):
+            page.goto(f"http://{server}{path}")
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+            assert page.evaluate(OVERFLOWING) == [], path
+            assert page.locator("header").bounding_box()["height"] < 200, path  # type: ignore[index]
 
 
 def test_the_demo_package_face() -> None:

@@ -83,7 +83,9 @@ async def login_form(request: Request) -> Response:
     mode = _mode(request)
     user = await mode.viewer(await get_token(request, options=mode.options))
     callback = request.query_params.get("callbackUrl")
-    return _html(pages.login(callback_url=callback, user=user, values={}, database=mode.database))
+    going_to = safe_callback_url(callback)
+    page = pages.login(callback_url=callback, user=user, values={}, database=mode.database, going_to=going_to)
+    return _html(page)
 
 
 async def login(request: Request) -> Response:
@@ -95,7 +97,14 @@ async def login(request: Request) -> Response:
         return _html(pages.page("Sign in", '<p class="error">The form is too large.</p>'), status_code=413)
     problem = _check_sign_in(form)
     if problem:
-        page = pages.login(callback_url=callback, user=None, error=problem, values=form, database=mode.database)
+        page = pages.login(
+            callback_url=callback,
+            user=None,
+            error=problem,
+            values=form,
+            database=mode.database,
+            going_to=safe_callback_url(callback),
+        )
         return _html(page, status_code=400)
     try:
         value = await mode.sign_in(

@@ -18,7 +18,11 @@ _STYLE: Final = """
 body { font: 16px/1.5 system-ui, sans-serif; max-width: 52rem; margin: 0 auto; padding: 0 1rem 3rem; color: #222; }
 header { display: flex; flex-wrap: wrap; gap: .25rem 1rem; align-items: center; padding: .75rem 0;
          border-bottom: 1px solid #ddd; margin-bottom: 1rem; }
-header .who { margin-left: auto; color: #555; }
+header .who { margin-left: auto; color: #555; min-width: 0; max-width: 100%; }
+header .who strong { display: inline-block; max-width: 12rem; overflow: hidden; text-overflow: ellipsis;
+                     white-space: nowrap; vertical-align: bottom; }
+header .role { white-space: nowrap; }
+header, main { overflow-wrap: anywhere; }
 header form { display: inline; }
 a { color: #0550ae; }
 pre { background: #f5f5f5; padding: .75rem; overflow-x: auto; border-radius: 4px; }
@@ -26,17 +30,26 @@ code { background: #f5f5f5; padding: 0 .2rem; border-radius: 3px; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; vertical-align: top; padding: .35rem .5rem; border-bottom: 1px solid #eee; }
 label { display: block; margin: .5rem 0; }
-input, select { font: inherit; padding: .25rem; min-width: 18rem; }
+input, select { font: inherit; padding: .25rem; min-width: min(18rem, 100%); max-width: 100%; box-sizing: border-box; }
 button { font: inherit; padding: .3rem .9rem; cursor: pointer; }
 .note { background: #fff8e1; border-left: 4px solid #f0b400; padding: .5rem .75rem; }
 .error { background: #fdecea; border-left: 4px solid #d93025; padding: .5rem .75rem; }
 """.strip()
 
 
+_HEADER_CHARS: Final = 40
+"""The most characters of a name (or role) the header shows; longer ones end in an ellipsis."""
+
+
 def _name(token: Mapping[str, Any] | None) -> str:
     if not token:
         return ""
     return str(token.get("name") or token.get("email") or token.get("sub") or "someone")
+
+
+def _short(text: str, limit: int = _HEADER_CHARS) -> str:
+    """``text``, or its first ``limit - 1`` characters and an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
 def _json(value: Any) -> str:
@@ -46,9 +59,9 @@ def _json(value: Any) -> str:
 def page(title: str, body: str, *, user: Mapping[str, Any] | None = None) -> str:
     """The layout: a navigation bar (who is signed in, a sign-out button) around ``body``."""
     if user:
-        who = (
-            f'<span class="who">Signed in as <strong>{escape(_name(user))}</strong> '
-            f"(role: {escape(str(user.get('role', '-')))})</span>"
+        who = (  # a long name would flood the header: shortened here, and CSS ellipsizes what is left
+            f'<span class="who">Signed in as <strong>{escape(_short(_name(user)))}</strong> '
+            f'<span class="role">(role: {escape(_short(str(user.get("role", "-"))))})</span></span>'
             '<form method="post" action="/logout"><button type="submit">Sign out</button></form>'
         )
     else:
@@ -160,7 +173,10 @@ def login(
     error: str | None = None,
     values: Mapping[str, str],
     database: str | None = None,
+    going_to: str | None = None,
 ) -> str:
+    """The sign-in form; ``going_to`` is where signing in really leads (``callback_url`` when
+    it is a path on this site)."""
     action = "/login" + ("?" + urlencode({"callbackUrl": callback_url}) if callback_url else "")
     role = values.get("role", "user")
     options = "".join(
@@ -172,7 +188,7 @@ def login(
         else ""
     )
     problem = f'<p class="error">{escape(error)}</p>' if error else ""
-    going = f"<p>After signing in you go back to <code>{escape(callback_url)}</code>.</p>" if callback_url else ""
+    going = _going(callback_url, going_to)
     return page(
         "Sign in",
         f"""
@@ -190,6 +206,19 @@ cookie; the Python side only reads it.</p>
 {_login_mode(database)}
 """,
         user=user,
+    )
+
+
+def _going(callback_url: str | None, going_to: str | None) -> str:
+    """Where signing in leads: back to ``callbackUrl``, or (a foreign one) where it goes instead."""
+    if not callback_url:
+        return ""
+    if going_to is None or going_to == callback_url:
+        return f"<p>After signing in you go back to <code>{escape(callback_url)}</code>.</p>"
+    return (
+        f"<p>After signing in you go to <code>{escape(going_to)}</code>: the <code>callbackUrl</code> "
+        f"<code>{escape(callback_url)}</code> is not a path on this site, and following it would be an "
+        "open redirect.</p>"
     )
 
 
