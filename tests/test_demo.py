@@ -4,8 +4,14 @@ clients as a user would drive it, and in process for the details; then its datab
 
 from __future__ import annotations
 
+import importlib.util
+import logging
+import os
 import re
+import signal
+import socket
 import sqlite3
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -432,8 +438,69 @@ def test_serve_runs_uvicorn(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: calls.append((app, kwargs)))
     demo.serve(host="127.0.0.1", port=8123, secret=SECRET)
     [(app, kwargs)] = calls
-    assert kwargs == {"host": "127.0.0.1", "port": 8123, "log_level": "info"}
+    assert kwargs == {"host": "127.0.0.1", "port": 8123, "log_level": "info", "ws": "wsproto"}
     assert app.state.secret == SECRET
+
+
+def test_serve_without_wsproto_filters_the_handshake_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: calls.append(kwargs))
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "wsproto" else find_spec(name, *a)
+    )
+    errors = logging.getLogger("uvicorn.error")
+    before = list(errors.filters)
+    try:
+        demo.serve(host="127.0.0.1", port=8123, secret=SECRET)
+        demo.serve(host="127.0.0.1", port=8123, secret=SECRET)
+        assert [set(kwargs) for kwargs in calls] == [{"host", "port", "log_level"}] * 2  # uvicorn's default ws
+        assert len([f for f in errors.filters if f not in before]) == 1  # once, however often serve() runs
+
+        def record(message: str) -> logging.LogRecord:
+            return logging.LogRecord("uvicorn.error", logging.ERROR, __file__, 1, message, None, None)
+
+        assert not errors.filter(record("ASGI callable returned without completing handshake."))
+        assert errors.filter(record("Exception in ASGI application"))
+    finally:
+        errors.filters[:] = before
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def test_the_demo_refuses_a_websocket_without_logging_an_error() -> None:
+    """uvicorn's websockets implementations log "ASGI callable returned without completing
+    handshake" as an ERROR after WithAuth's (correct) 403; the demo runs without that line."""
+    port = free_port()
+    command = [sys.executable, "-m", "asgi_withauth", "demo", "--port", str(port)]
+    env = {**os.environ, "NEXTAUTH_SECRET": SECRET}
+    with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
+        try:
+            deadline = time.monotonic() + 20
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    assert process.poll() is None, process.stderr.read() if process.stderr else ""
+                    assert time.monotonic() < deadline, "the demo did not start"
+                    time.sleep(0.05)
+            with pytest.raises(InvalidStatus) as refused:
+                connect(f"ws://127.0.0.1:{port}/ws", open_timeout=5).close()
+            assert refused.value.response.status_code == 403
+        finally:
+            process.send_signal(signal.SIGINT)
+            out, err = process.communicate(timeout=20)
+    assert f"http://127.0.0.1:{port}/" in out
+    assert process.returncode == 0  # stopped with Ctrl+C: exit code 0, as demo --help says
+    assert '"WebSocket /ws" 403' in err
+    assert "without completing handshake" not in err
+    assert "ERROR" not in err
 
 
 def test_serve_without_uvicorn_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:

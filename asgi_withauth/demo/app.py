@@ -8,6 +8,8 @@ Where sessions live (the cookie itself, or a database row) is the mode's busines
 
 from __future__ import annotations
 
+import importlib.util
+import logging
 import os
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
@@ -244,14 +246,41 @@ def build_app(
 
 
 def serve(*, host: str, port: int, secret: str | None = None, database: str | os.PathLike[str] | None = None) -> None:
-    """Run the demo under uvicorn until interrupted (``secret`` or ``database``: see :func:`build_app`)."""
+    """Run the demo under uvicorn until interrupted (``secret`` or ``database``: see :func:`build_app`;
+    the websocket implementation: see :func:`websocket_options`)."""
     try:
         import uvicorn
     except ImportError as exc:
         raise DemoDependencyError(
             "the demo server needs uvicorn, which is not installed: pip install 'asgi_withauth[demo]'"
         ) from exc
-    uvicorn.run(build_app(secret=secret, database=database), host=host, port=port, log_level="info")
+    options = websocket_options()
+    uvicorn.run(build_app(secret=secret, database=database), host=host, port=port, log_level="info", **options)
+
+
+HANDSHAKE_NOISE: Final = "ASGI callable returned without completing handshake."
+"""What uvicorn's ``websockets`` implementations log as an ERROR after an app refuses a
+websocket with an HTTP response (WithAuth's correct 403): the handshake was indeed never completed."""
+
+
+class _RefusalNoise(logging.Filter):
+    """Drops :data:`HANDSHAKE_NOISE`: in the demo every websocket the app serves is accepted,
+    so the line only ever follows WithAuth's refusals."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != HANDSHAKE_NOISE
+
+
+def websocket_options() -> dict[str, Any]:
+    """uvicorn's ``ws`` option for the demo: its wsproto implementation when installed (it
+    logs a refused websocket as the 403 it is and nothing more); else uvicorn's default, with
+    :data:`HANDSHAKE_NOISE` filtered out of the ``uvicorn.error`` log."""
+    if importlib.util.find_spec("wsproto") is not None:
+        return {"ws": "wsproto"}
+    errors = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, _RefusalNoise) for f in errors.filters):
+        errors.addFilter(_RefusalNoise())
+    return {}
 
 
 # ----------------------------------------------------------------------------- cookies
