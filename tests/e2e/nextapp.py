@@ -3,8 +3,9 @@ on 127.0.0.1 by ``next start``.
 
 Both steps are cached between runs: ``npm ci`` runs when ``node_modules`` was installed from
 another ``package-lock.json`` (:func:`tests.npm.ensure_node_modules`), ``next build`` when
-``.next/.source-hash`` does not hold the hash of the app's sources and lockfile. Node and npm are required like the interop
-tests' (skip with a clear message, or fail with ``ASGI_WITHAUTH_REQUIRE_NODE=1``).
+``.next/.source-hash`` does not hold the hash of the app's sources and lockfile. Node and npm
+are required like the interop tests' (skip with a clear message, or fail with
+``ASGI_WITHAUTH_REQUIRE_NODE=1``).
 """
 
 from __future__ import annotations
