@@ -86,8 +86,8 @@ class Table:
 
 def selected(session: pytest.Session) -> list[tuple[Case, str]]:
     """The (case, framework) pairs of the collected tests (all, unless ``-k`` picks some)."""
-    specs = [getattr(item, "callspec", None) for item in session.items]
-    return [(s.params["case"], s.params["framework"]) for s in specs if s is not None and "case" in s.params]
+    ours = [item for item in session.items if getattr(item, "function", None) is test_request_shape]
+    return [(item.callspec.params["case"], item.callspec.params["framework"]) for item in ours]  # type: ignore[attr-defined]
 
 
 @pytest.fixture(scope="module")
