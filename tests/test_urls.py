@@ -6,7 +6,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from asgi_withauth._request.urls import MAX_HOST_LENGTH, callback_path, form_encode, page_url, request_origin
+from asgi_withauth._request.urls import (
+    MAX_HOST_LENGTH,
+    callback_path,
+    canonical_redirect,
+    form_encode,
+    page_url,
+    request_origin,
+)
 
 # ----------------------------------------------------------------------------- URLs
 
@@ -123,3 +130,9 @@ def test_forwarded_headers_only_when_trusted() -> None:
     assert request_origin(raw, headers, public_url="https://public.example/x", trust_forwarded=True) == (
         "https://public.example"
     )
+
+
+@pytest.mark.parametrize("root", ["//evil.example", "///evil.example", "//evil.example/"])
+def test_a_canonical_redirect_never_starts_with_two_slashes_whatever_the_root_path(root: str) -> None:
+    location = canonical_redirect(root, "/admin", "")
+    assert location == "/evil.example/admin"

@@ -136,8 +136,11 @@ def callback_path(root_path: str, raw_path: str, query: str) -> str:
 def canonical_redirect(root_path: str, canonical_path: str, query: str) -> str:
     """The ``Location`` of a redirect to the canonical path (percent-encoded, from
     :func:`~asgi_withauth._request.paths.canonical_route`): ``root_path``, the path and the query, as a
-    same-origin path. The canonical path never starts with ``//``."""
+    same-origin path. The canonical path never starts with ``//``, and neither does the root
+    path here (a server configured with ``//host`` would make the redirect protocol-relative)."""
     root = quote(root_path.rstrip("/"), safe=PATH_SAFE)
+    if root.startswith("//"):
+        root = "/" + root.lstrip("/")
     return root + quote(canonical_path, safe=PATH_SAFE, errors="surrogateescape") + _search(query)
 
 
