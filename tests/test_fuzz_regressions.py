@@ -57,8 +57,8 @@ def test_a_path_with_a_lone_surrogate_and_no_raw_path_is_refused() -> None:
 
 def test_the_canonical_redirect_stays_on_the_origin_whatever_the_root_path() -> None:
     """Found by fuzz_middleware: a ``root_path`` of ``//evil.example`` (configuration, not
-    request input: the harness no longer draws such roots) makes the 308 to the canonical
-    path ``//evil.example/admin``, a protocol-relative URL to another host."""
+    request input) made the 308 to the canonical path ``//evil.example/admin``, a
+    protocol-relative URL to another host (fixed in 5d555a8)."""
     config, request = request_from(middleware_input(0, "/x/../admin"))
     scope = {**request.scope, "root_path": "//evil.example"}
     fuzz_middleware.judge(config, Request(scope, request.body, request.token, request.placed, request.cookie_name))

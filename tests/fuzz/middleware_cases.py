@@ -237,8 +237,8 @@ def request_from(data: bytes) -> tuple[Config, Request]:
     origin = _text_or(reader, _ORIGINS)
     site = _text_or(reader, _SITES)
     root = _text_or(reader, _ROOTS) or ""
-    if root:  # configuration, not input: a path with one leading slash (see test_fuzz_regressions)
-        root = "/" + root.lstrip("/")
+    if root and not root.startswith("/"):  # configuration: never a relative path ('//host' is drawn)
+        root = "/" + root
     raw = reader.chunk() or b"/"
     path = reader.chunk().decode("utf-8", "surrogateescape") if disagree else unquote(raw.decode("latin-1"))
     if where & 0x80 and root:
