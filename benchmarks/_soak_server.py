@@ -108,6 +108,13 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child, between
 # ----------------------------------------------------------------------------- the server
 
 
+def _websocket_option() -> list[str]:
+    """``--ws`` as ``asgi-withauth demo`` chooses it (wsproto when installed)."""
+    from asgi_withauth.demo.app import websocket_options
+
+    return [f"--{name}={value}" for name, value in websocket_options().items()]
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind((HOST, 0))
@@ -139,6 +146,7 @@ class DemoServer:
             "--no-access-log",
             "--log-level",
             "warning",
+            *_websocket_option(),
         ]
         self._env = {**os.environ, **env}
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 (closed by stop)
@@ -193,6 +201,14 @@ class DemoServer:
                 return sock.recv(16).startswith(b"HTTP/1.1 404")
         except OSError:
             return False
+
+    def errors(self) -> list[str]:
+        """The server's log lines that report an error (a traceback, an ERROR), in order."""
+        from asgi_withauth.demo.app import HANDSHAKE_NOISE  # uvicorn's websockets: a refusal, not an error
+
+        self._log.seek(0)
+        lines = self._log.read().decode(errors="replace").splitlines()
+        return [line for line in lines if ("ERROR" in line or "Traceback" in line) and HANDSHAKE_NOISE not in line]
 
     def output(self) -> str:
         self._log.seek(0)

@@ -335,6 +335,8 @@ def summarize(args: argparse.Namespace, server: DemoServer, traffic: Traffic, re
     distinct = {"valid tokens": stats.tokens, "paths": stats.paths, "Host values": stats.hosts}
     distinct["Cookie headers"] = stats.cookies
     failed = stats.wrong + stats.server_errors + stats.transport + warm.wrong + warm.server_errors + warm.transport
+    logged = server.errors()
+    failed += len(logged)
     return {
         "ok": not failed and memory["within"] and not result["restarted"],
         "mode": mode,
@@ -350,7 +352,8 @@ def summarize(args: argparse.Namespace, server: DemoServer, traffic: Traffic, re
         "server_errors": stats.server_errors,
         "transport_errors": stats.transport,
         "warm_up": {"requests": warm.requests, "failed": warm.wrong + warm.server_errors + warm.transport},
-        "failures": warm.failures + stats.failures,
+        "failures": warm.failures + stats.failures + [f"server log: {line}" for line in logged[:10]],
+        "server_log_errors": len(logged),
         "distinct": distinct,
         "distinct_target": args.distinct,
         "target_reached": min(distinct.values()) >= args.distinct,
@@ -385,7 +388,8 @@ def report_lines(s: dict[str, Any]) -> list[str]:
         f"{s['requests']:,} requests in {s['seconds']} s (after {s['warm_up']['requests']:,} warm-up requests): "
         f"{rate:,.0f} requests/s, latency p50 {latency['p50']} ms, p99 {latency['p99']} ms",
         f"wrong decisions: {s['wrong_decisions']}   5xx: {s['server_errors']}   transport errors: "
-        f"{s['transport_errors']}   (warm-up, all three: {s['warm_up']['failed']})",
+        f"{s['transport_errors']}   (warm-up, all three: {s['warm_up']['failed']})   errors in the server's log: "
+        f"{s['server_log_errors']}",
         *(f"  FAILED {line}" for line in s["failures"]),
         "distinct: " + ", ".join(f"{k} {v:,}" for k, v in s["distinct"].items()),
         f"  (target {s['distinct_target']:,}: {reached})",

@@ -48,6 +48,7 @@ def test_a_tiny_soak_checks_every_answer_and_stops_its_server(mode: list[str]) -
     summary = json.loads(done.stdout)
     assert summary["ok"], summary["failures"]
     assert (summary["wrong_decisions"], summary["server_errors"], summary["transport_errors"]) == (0, 0, 0)
+    assert summary["server_log_errors"] == 0
     assert 0 < summary["requests"] <= 400
     assert summary["target_reached"] or summary["requests"] == 400
     # the mix reaches every kind of answer: pages, redirects, 401/403 JSON, 404s, websockets
