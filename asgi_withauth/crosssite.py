@@ -25,6 +25,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -55,6 +56,8 @@ _FORM: Final = "application/x-www-form-urlencoded"
 _JSON: Final = "application/json"
 _ORIGIN_HEADERS: Final = frozenset({b"host", b"origin", b"sec-fetch-site", b"x-forwarded-proto", b"x-forwarded-host"})
 _SINGLE: Final = frozenset({b"origin", b"sec-fetch-site"})
+_HEADER_NAME: Final = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+"""An HTTP header name (RFC 9110's token); checked once, at construction."""
 """Headers a browser sends once: two different values are refused, not resolved."""
 
 BodyReader = Callable[[], Awaitable["bytes | None"]]
@@ -95,6 +98,8 @@ class CrossSiteProtection:
                 )
             origins.add(origin)
         object.__setattr__(self, "trusted_origins", frozenset(origins))
+        if not isinstance(self.csrf_header, str) or not _HEADER_NAME.fullmatch(self.csrf_header):
+            raise ValueError(f"csrf_header: {self.csrf_header!r} is not an HTTP header name, e.g. 'X-CSRF-Token'")
         object.__setattr__(self, "csrf_header", self.csrf_header.lower())
 
 

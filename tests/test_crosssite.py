@@ -287,6 +287,12 @@ def test_trusted_origins_must_be_origins(origin: str) -> None:
         CrossSiteProtection(trusted_origins=[origin])
 
 
+@pytest.mark.parametrize("header", ["", "X CSRF", "X-Csrf-Tökén", "x:csrf"])
+def test_the_csrf_header_must_be_a_header_name(header: str) -> None:
+    with pytest.raises(ValueError, match="header name"):
+        CrossSiteProtection(double_submit=True, csrf_header=header)
+
+
 def test_trusted_origins_is_a_list_not_a_string() -> None:
     with pytest.raises(TypeError, match="list of origins"):
         CrossSiteProtection(trusted_origins=FRONT_END)
