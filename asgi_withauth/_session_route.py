@@ -16,8 +16,7 @@ import re
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any, Final
 
-from ._request.cookies import parse_cookie_header
-from ._request.headers import request_headers
+from ._request.headers import request_cookies
 from .crosssite import csrf_cookie_names, csrf_verified
 from .errors import SessionUpdateError
 from .options import AuthOptions
@@ -79,7 +78,7 @@ class SessionRoute:
         secret = self.options.resolved_secret
         if secret is None:
             return False
-        cookies = _request_cookies(scope)
+        cookies = request_cookies(scope)
         token = body.get("csrfToken")
         return any(csrf_verified(cookies.get(name), token, secret) for name in csrf_cookie_names(self.options, scope))
 
@@ -92,7 +91,7 @@ class SessionRoute:
         ``version`` option, the request's cookie names tell (Auth.js's are ``authjs.*``)."""
         version = self.options.version
         if version is None:
-            version = 5 if any(_AUTHJS_NAME.match(name) for name in _request_cookies(scope)) else 4
+            version = 5 if any(_AUTHJS_NAME.match(name) for name in request_cookies(scope)) else 4
         return None if version == 5 else {}
 
     @staticmethod
@@ -128,8 +127,3 @@ async def _read_json(receive: Receive) -> dict[str, Any] | None:
 
 
 _AUTHJS_NAME: Final = re.compile(r"(?:__Secure-|__Host-)?authjs\.")
-
-
-def _request_cookies(scope: Mapping[str, Any]) -> dict[str, str]:
-    cookie_header, _ = request_headers(scope)
-    return parse_cookie_header(cookie_header) if cookie_header else {}

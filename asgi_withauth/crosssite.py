@@ -31,8 +31,8 @@ from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import parse_qsl, urlsplit
 
-from ._request.cookies import parse_cookie_header
-from ._request.urls import Origin, parse_origin, request_origin, same_authority
+from ._request.headers import request_cookies
+from ._request.urls import Origin, parse_origin, same_authority, scope_origin
 from .jwt import Secret, Version
 from .options import AuthOptions
 
@@ -54,7 +54,7 @@ MAX_TOKEN_BODY: Final = 64 * 1024
 _CSRF_NAMES: Final[dict[Version, str]] = {4: "next-auth.csrf-token", 5: "authjs.csrf-token"}
 _FORM: Final = "application/x-www-form-urlencoded"
 _JSON: Final = "application/json"
-_ORIGIN_HEADERS: Final = frozenset({b"host", b"origin", b"sec-fetch-site", b"x-forwarded-proto", b"x-forwarded-host"})
+_ORIGIN_HEADERS: Final = frozenset({b"host", b"origin", b"sec-fetch-site"})
 _SINGLE: Final = frozenset({b"origin", b"sec-fetch-site"})
 _HEADER_NAME: Final = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 """An HTTP header name (RFC 9110's token); checked once, at construction."""
@@ -217,8 +217,7 @@ class CrossSiteCheck:
             return f"Origin {origin[:100]!r} is not an origin a page can have"
         if parsed in self.trusted or same_authority(parsed, found.get(b"host", b"").decode("latin-1")):
             return None
-        headers = {k.decode(): v.decode("latin-1") for k, v in found.items()}
-        own = request_origin(scope, headers, public_url=self.public_url, trust_forwarded=self.trust_forwarded)
+        own = scope_origin(scope, public_url=self.public_url, trust_forwarded=self.trust_forwarded)
         return None if parsed == own else f"Origin {parsed} is neither this site ({own}) nor a trusted origin"
 
     async def token_refusal(self, scope: Mapping[str, Any], body: BodyReader) -> str | None:
@@ -234,8 +233,7 @@ class CrossSiteCheck:
         if secret is None:
             return "no secret is configured to check the CSRF cookie with"
         protection = self.protection
-        cookie_header = b"; ".join(v for k, v in scope.get("headers") or () if k == b"cookie").decode("latin-1")
-        cookies = parse_cookie_header(cookie_header) if cookie_header else {}
+        cookies = request_cookies(scope)
         names = csrf_cookie_names(self.options, scope, protection.csrf_cookie_name)
         cookie = next((cookies[name] for name in names if name in cookies), None)
         if cookie is None:

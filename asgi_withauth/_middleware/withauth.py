@@ -24,7 +24,7 @@ from .._cache import BoundedCache
 from .._logging import FailureLog
 from .._matcher import MatcherSet, MatcherSpec, RequestFacts
 from .._request.paths import PathPolicy, canonical_route, raw_route_path, under
-from .._request.urls import callback_path, canonical_redirect, page_url, request_origin
+from .._request.urls import callback_path, canonical_redirect, page_url, scope_origin
 from ..crosssite import DEFAULT_PROTECTION, SAFE_METHODS, CrossSiteProtection
 from ..errors import MalformedPathError, NonCanonicalPathError
 from ..errors import PathTooLongError as MatchTooLongError
@@ -48,7 +48,6 @@ AnyASGIApp: TypeAlias = Callable[[Any, Any, Any], Awaitable[None]]
 
 _PUBLIC_PREFIXES: Final = ("/_next", "/favicon.ico")
 _ALLOW: Final = object()
-_ORIGIN_HEADERS: Final = frozenset({b"host", b"x-forwarded-proto", b"x-forwarded-host"})
 _ROUTE_MEMO_SIZE: Final = 1024
 _ROUTE_PATH_MAX: Final = 1024
 
@@ -325,12 +324,7 @@ class WithAuth:
         return deny
 
     def _origin(self, scope: Scope) -> str:
-        headers = {
-            k.decode("latin-1"): v.decode("latin-1")
-            for k, v in reversed(scope.get("headers") or ())  # the first of repeats wins
-            if k in _ORIGIN_HEADERS
-        }
-        return request_origin(scope, headers, public_url=self.public_url, trust_forwarded=self.trust_forwarded)
+        return scope_origin(scope, public_url=self.public_url, trust_forwarded=self.trust_forwarded)
 
     def _sign_in_redirect(self, scope: Scope, page: str) -> ASGIApp:
         """307 to the sign-in page with ``callbackUrl``: the request's path and query, as

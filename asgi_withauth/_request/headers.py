@@ -8,9 +8,9 @@ from typing import Any, Protocol, TypeAlias
 
 from starlette.requests import HTTPConnection
 
-from .cookies import decode_uri_component
+from .cookies import decode_uri_component, parse_cookie_header
 
-__all__ = ["Conn", "HasScope", "bearer_token", "raw_request_headers", "request_headers", "scope_of"]
+__all__ = ["Conn", "HasScope", "bearer_token", "raw_request_headers", "request_cookies", "request_headers", "scope_of"]
 
 
 class HasScope(Protocol):
@@ -39,6 +39,12 @@ def request_headers(scope: Mapping[str, Any]) -> tuple[str, str | None]:
     """The request's cookie header (repeats joined) and its first Authorization header."""
     cookie, authorization = raw_request_headers(scope)
     return cookie.decode("latin-1"), None if authorization is None else authorization.decode("latin-1")
+
+
+def request_cookies(scope: Mapping[str, Any]) -> dict[str, str]:
+    """The request's cookies (every Cookie header, parsed as next-auth parses them)."""
+    cookie, _ = request_headers(scope)
+    return parse_cookie_header(cookie) if cookie else {}
 
 
 def raw_request_headers(scope: Mapping[str, Any]) -> tuple[bytes, bytes | None]:

@@ -27,6 +27,7 @@ __all__ = [
     "parse_origin",
     "request_origin",
     "same_authority",
+    "scope_origin",
 ]
 
 MAX_HOST_LENGTH: Final = 253
@@ -115,6 +116,19 @@ def request_origin(
         address = f"[{server[0]}]" if ":" in str(server[0]) else str(server[0])
         origin = _origin(scheme, f"{address}:{server[1]}" if server[1] else address)
     return origin or "http://localhost"
+
+
+_FORWARDING_HEADERS: Final = frozenset({b"host", b"x-forwarded-proto", b"x-forwarded-host"})
+
+
+def scope_origin(scope: Mapping[str, Any], *, public_url: str | None, trust_forwarded: bool) -> Origin:
+    """:func:`request_origin` of an ASGI scope, its headers read there (the first of repeats wins)."""
+    headers = {
+        k.decode("latin-1"): v.decode("latin-1")
+        for k, v in reversed(scope.get("headers") or ())
+        if k in _FORWARDING_HEADERS
+    }
+    return request_origin(scope, headers, public_url=public_url, trust_forwarded=trust_forwarded)
 
 
 def form_encode(text: str) -> str:
