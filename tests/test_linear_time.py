@@ -412,6 +412,37 @@ def test_pasted_cookie_headers(case: Case) -> None:
     assert_linear(case)
 
 
+def _cross_site_refusal(header: bytes) -> Callable[[str], object]:
+    """The cross-site rule on a write with the session cookie and a hostile ``header`` value."""
+    from asgi_withauth import AuthOptions, CrossSiteProtection
+    from asgi_withauth._middleware.crosssite import cross_site_check
+    from asgi_withauth.sessions import sessions_for
+
+    check = cross_site_check(CrossSiteProtection(), sessions_for(AuthOptions(secret="linear-time")))
+
+    def refusal(value: str) -> object:
+        scope = http_scope("/x", method="POST", cookies={"next-auth.session-token": "x"})
+        scope["headers"].append((header, value.encode("latin-1")))
+        return check.refusal_now(scope)
+
+    return refusal
+
+
+CROSS_SITE_CASES = [
+    Case(f"cross-site rule, {name} {kind}", _cross_site_refusal(header), build)
+    for header, name in ((b"origin", "Origin"), (b"sec-fetch-site", "Sec-Fetch-Site"))
+    for kind, build in HOSTILE_HOSTS.items()
+] + [
+    Case("cross-site rule, Origin http:// + a long host", _cross_site_refusal(b"origin"), lambda n: "http://" + "a." * n),  # noqa: E501
+]
+
+
+@pytest.mark.parametrize("case", CROSS_SITE_CASES, ids=ids(CROSS_SITE_CASES))
+def test_the_cross_site_rule(case: Case) -> None:
+    assert_linear(case)
+    assert case.run(case.build(40)) is not None  # hostile values are refused, never passed
+
+
 # --- the helper itself ---------------------------------------------------------------------------
 
 
