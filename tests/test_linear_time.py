@@ -433,7 +433,9 @@ CROSS_SITE_CASES = [
     for header, name in ((b"origin", "Origin"), (b"sec-fetch-site", "Sec-Fetch-Site"))
     for kind, build in HOSTILE_HOSTS.items()
 ] + [
-    Case("cross-site rule, Origin http:// + a long host", _cross_site_refusal(b"origin"), lambda n: "http://" + "a." * n),  # noqa: E501
+    Case(
+        "cross-site rule, Origin http:// + a long host", _cross_site_refusal(b"origin"), lambda n: "http://" + "a." * n
+    ),
 ]
 
 
