@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/bench_decode.py [--quick] [--json out.json] [--candidate DIR_OR_PY ...]
+    python benchmarks/bench_decode.py [--quick] [--json out.json] [--candidate DIR_OR_PY ...] [--node]
 
 Every contender decodes the very same tokens: next-auth v4 (``dir`` + ``A256GCM``) and
 Auth.js v5 (``dir`` + ``A256CBC-HS512``) tokens minted by :func:`asgi_withauth.jwt.encode`
@@ -25,6 +25,10 @@ strip the padding (v5) and ``json.loads`` (``_floor``). It checks no header and 
 modified copy of the repository, or a git worktree of another commit) in the same run, to
 try a change without touching the package; a single ``.py`` file defining ``TokenCodec`` (a
 modified copy of one module) is accepted too.
+
+``--node`` adds the JavaScript original on the same tokens: next-auth's own ``decode()`` and
+jose's ``jwtDecrypt`` with a pre-derived key, through ``interop/bridge.mjs``, each sample timed
+inside Node (``_node``) and taken in the same rounds as the rest.
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ from _candidate import Candidate, CandidateError, load
 from _env import version_of
 from _floor import Floor, aes_cbc_hs512_floor, aes_gcm_floor
 from _libraries import FastapiNextauthJwt, joserfc_decoder
+from _node import NodeContenders, NodeUnavailable
 from _session import SECRET, USER_CLAIMS
 from _stats import gc_off, interleaved_rounds, median, per_round_ratios, quartiles
 
@@ -154,6 +159,11 @@ class Contender:
     run: Decoder
     repeats: int = 1
     samples_ns: list[float] = field(default_factory=list)
+    timer: Callable[[int], float] | None = None
+    """Takes a sample itself (ns per call over that many calls; Node's rows); None: ``sample_ns``."""
+
+    def sample(self, repeats: int) -> float:
+        return sample_ns(self.run, repeats) if self.timer is None else self.timer(repeats)
 
     @property
     def median_us(self) -> float:
@@ -180,7 +190,9 @@ def _cookies_module(package: ModuleType) -> Any:
     raise SystemExit(f"--candidate: {package.__name__} has no cookie module")
 
 
-def contenders_for(case: Case, fnj: FastapiNextauthJwt | None, candidates: Sequence[Candidate] = ()) -> list[Contender]:
+def contenders_for(
+    case: Case, fnj: FastapiNextauthJwt | None, candidates: Sequence[Candidate] = (), node: NodeContenders | None = None
+) -> list[Contender]:
     version, token, salt = case.version, case.token, salt_for(case.version)
     key = jwt.derive_key(SECRET, salt=salt, version=version)
     codec = jwt.TokenCodec(SECRET, salt=salt, version=version)
@@ -213,7 +225,11 @@ def contenders_for(case: Case, fnj: FastapiNextauthJwt | None, candidates: Seque
         runs.append((FNJ, partial(fnj.decoder(dependency), token)))
         # The whole dependency: chunk joining (its own extract_token), decrypt, json, exp.
         runs.append((FNJ_COOKIES, partial(dependency, SimpleNamespace(cookies=cookies))))
-    return [Contender(case, label, run) for label, run in runs]
+    out = [Contender(case, label, run) for label, run in runs]
+    if node is not None:  # timed inside Node: each takes its own samples
+        js = node.decoders(version=version, token=token, secret=SECRET, salt=salt)
+        out.extend(Contender(case, label, decoder.decode, timer=decoder.sample) for label, decoder in js)
+    return out
 
 
 # ------------------------------------------------------------------ timing
@@ -234,7 +250,7 @@ def calibrate(contender: Contender, target_ns: float) -> None:
         contender.run()
     repeats = 1
     while True:
-        per_call = sample_ns(contender.run, repeats)
+        per_call = contender.sample(repeats)
         if per_call * repeats >= target_ns / 8 or repeats >= 1 << 24:
             break
         repeats *= 4
@@ -257,7 +273,7 @@ def measure(groups: Sequence[Sequence[Contender]], *, rounds: int, target_ns: fl
         for contender in itertools.chain.from_iterable(groups):
             calibrate(contender, target_ns)
         for contender in interleaved_rounds(groups, rounds):
-            contender.samples_ns.append(sample_ns(contender.run, contender.repeats))
+            contender.samples_ns.append(contender.sample(contender.repeats))
 
 
 # ------------------------------------------------------------------ report
@@ -358,6 +374,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="also time TokenCodec from the asgi_withauth package in DIR (a modified copy of the repo, a git"
         " worktree of another commit), or from one modified module of the package, a .py file (repeatable)",
     )
+    parser.add_argument(
+        "--node", action="store_true", help="also time next-auth's decode() and jose in Node (needs Node >= 20, npm)"
+    )
     parser.add_argument("--rounds", type=int, help="rounds (default 250, --quick 40)")
     parser.add_argument("--sample-ms", type=float, help="target length of one sample in ms (default 4, --quick 2)")
     args = parser.parse_args(argv)
@@ -375,9 +394,13 @@ def main(argv: list[str] | None = None) -> int:
     began = time.perf_counter()
     now = int(time.time())
     fnj = FastapiNextauthJwt.load()
+    try:
+        node = NodeContenders.start() if args.node else None
+    except NodeUnavailable as exc:
+        raise SystemExit(f"--node: {exc}") from None
     cases = [make_case(version, label, size, now=now) for version in FORMATS for label, size in SIZES]
-    groups = [contenders_for(case, fnj, args.candidates) for case in cases]
-    env = versions()
+    groups = [contenders_for(case, fnj, args.candidates, node) for case in cases]
+    env = versions() | (node.versions if node else {})
     print(
         f"{sum(map(len, groups))} contenders x {rounds} rounds of ~{sample_ms:g} ms; "
         + ", ".join(f"{k} {v}" for k, v in env.items()),
@@ -385,7 +408,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     if fnj is None:
         print("fastapi-nextauth-jwt is not installed: its rows are n/a (pip install fastapi-nextauth-jwt)")
-    measure(groups, rounds=rounds, target_ns=sample_ms * 1e6)
+    try:
+        measure(groups, rounds=rounds, target_ns=sample_ms * 1e6)
+    finally:
+        if node is not None:
+            node.close()
     result = rows(groups)
     print(table(result, missing=() if fnj else (FNJ, FNJ_COOKIES)))
     print()

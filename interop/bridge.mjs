@@ -12,6 +12,7 @@ import { sessionOps } from "./ops_session.mjs";
 import { codecOps } from "./ops_codec.mjs";
 import { databaseOps } from "./ops_database.mjs";
 import { lifecycleOps } from "./ops_lifecycle.mjs";
+import { benchOps } from "./ops_bench.mjs";
 
 // stdout carries the protocol only: anything the packages log goes to stderr.
 for (const m of ["log", "info", "debug"]) console[m] = (...args) => console.error(...args);
@@ -97,6 +98,7 @@ const ops = {
   ...codecOps, // decode outcomes for hand-built tokens (ops_codec.mjs)
   ...databaseOps, // the database strategy over @auth/pg-adapter (ops_database.mjs)
   ...lifecycleOps, // session update and sign-out routes (ops_lifecycle.mjs)
+  ...benchOps, // decode timed inside Node, for benchmarks/bench_decode.py --node (ops_bench.mjs)
 };
 
 async function handle(line) {
