@@ -1,13 +1,14 @@
 """Secrets and keys: HKDF derivation as next-auth does it, ``kid`` thumbprints, and
 decryption with one derived key.
 
-Nothing here is cached: keys live in the :class:`~asgi_withauth.jwt.TokenCodec` that
+Nothing here is cached at module level: keys live in the :class:`~asgi_withauth.jwt.TokenCodec` that
 derived them, and go when it goes.
 """
 
 from __future__ import annotations
 
 import hmac
+import threading
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
@@ -15,6 +16,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.hmac import HMAC
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from joserfc.jwk import thumbprint as jwk_thumbprint
 
@@ -22,7 +24,7 @@ from ..errors import DecryptionError
 from .compact import b64encode
 from .types import A256CBC_HS512, A256GCM, KEY_LENGTHS, Secret, Version
 
-__all__ = ["Key", "derive", "derive_key", "key_id", "secret_list"]
+__all__ = ["CbcHs512", "Key", "derive", "derive_key", "key_id", "secret_list"]
 
 
 def secret_list(secret: Secret) -> tuple[bytes, ...]:
@@ -87,8 +89,7 @@ class Key:
     raw: bytes = field(repr=False)
     kid: str | None
     gcm: AESGCM | None = field(repr=False)
-    mac_key: bytes = field(repr=False)
-    aes: algorithms.AES | None = field(repr=False)
+    cbc: CbcHs512 | None = field(repr=False)
 
     @classmethod
     def make(cls, secret: bytes, salt: str, version: Version, enc: str) -> Key:
@@ -96,8 +97,8 @@ class Key:
         raw = derive(secret, salt, version, enc)
         kid = key_id(raw) if version == 5 else None
         if enc == A256GCM:
-            return cls(enc=enc, raw=raw, kid=kid, gcm=AESGCM(raw), mac_key=b"", aes=None)
-        return cls(enc=enc, raw=raw, kid=kid, gcm=None, mac_key=raw[:32], aes=algorithms.AES(raw[32:]))
+            return cls(enc=enc, raw=raw, kid=kid, gcm=AESGCM(raw), cbc=None)
+        return cls(enc=enc, raw=raw, kid=kid, gcm=None, cbc=CbcHs512(raw))
 
     def decrypt(self, aad: bytes, iv: bytes, ciphertext: bytes, tag: bytes) -> bytes | None:
         """Plaintext, or None when the tag does not verify under this key."""
@@ -106,25 +107,47 @@ class Key:
                 return self.gcm.decrypt(iv, ciphertext + tag, aad)
             except InvalidTag:
                 return None
-        assert self.aes is not None
-        return _cbc_hs512_decrypt(self.mac_key, self.aes, aad, iv, ciphertext, tag)
+        assert self.cbc is not None
+        return self.cbc.decrypt(aad, iv, ciphertext, tag)
 
 
 _PAD_BYTES: Final = tuple(bytes((n,)) * n for n in range(17))
+_BLOCK: Final = 16
 
 
-def _cbc_hs512_decrypt(
-    mac_key: bytes, aes: algorithms.AES, aad: bytes, iv: bytes, ciphertext: bytes, tag: bytes
-) -> bytes | None:
-    # RFC 7518 5.2.2.2: MAC first (constant-time compare), decrypt only when it verifies.
-    mac_input = b"".join((aad, iv, ciphertext, (len(aad) * 8).to_bytes(8, "big")))
-    if not hmac.compare_digest(hmac.digest(mac_key, mac_input, "sha512")[:32], tag):
-        return None
-    decryptor = Cipher(aes, modes.CBC(iv)).decryptor()
-    padded = decryptor.update(ciphertext) + decryptor.finalize()
-    # PKCS#7, checked by hand: the MAC has verified, so there is no padding oracle to fear.
-    count = padded[-1]
-    if not 0 < count <= 16 or not padded.endswith(_PAD_BYTES[count]):
-        # Authenticated but badly padded: only someone holding the key can do this.
-        raise DecryptionError("token decrypted to invalid padding")
-    return padded[:-count]
+class CbcHs512:
+    """A256CBC-HS512 decryption (RFC 7518 5.2) with one 64-byte key, set up once.
+
+    Building an HMAC key schedule and an AES-CBC context costs more than decrypting a
+    session, so both are built here once: the MAC is a copy of a keyed HMAC, and one CBC
+    context serves every token. CBC decryption of block ``i`` only needs ciphertext block
+    ``i - 1`` (the iv for the first), so feeding the context ``iv + ciphertext`` and dropping
+    the first block of output gives the plaintext whatever the context decrypted before.
+    A lock keeps threads from interleaving their blocks in it.
+    """
+
+    __slots__ = ("_chain", "_lock", "_mac")
+
+    def __init__(self, key: bytes) -> None:
+        self._mac = HMAC(key[:32], hashes.SHA512())
+        self._chain = Cipher(algorithms.AES(key[32:]), modes.CBC(bytes(_BLOCK))).decryptor()
+        self._lock = threading.Lock()
+
+    def decrypt(self, aad: bytes, iv: bytes, ciphertext: bytes, tag: bytes) -> bytes | None:
+        """The plaintext; None when the tag does not verify; DecryptionError for bad padding.
+
+        ``iv`` must be 16 bytes and ``ciphertext`` a non-empty whole number of blocks
+        (compact.read_compact checks both)."""
+        # MAC first (constant-time compare), decrypt only when it verifies.
+        mac = self._mac.copy()
+        mac.update(b"".join((aad, iv, ciphertext, (len(aad) * 8).to_bytes(8, "big"))))
+        if not hmac.compare_digest(mac.finalize()[:32], tag):
+            return None
+        with self._lock:
+            padded = self._chain.update(iv + ciphertext)[_BLOCK:]
+        # PKCS#7, checked by hand: the MAC has verified, so there is no padding oracle to fear.
+        count = padded[-1]
+        if not 0 < count <= _BLOCK or not padded.endswith(_PAD_BYTES[count]):
+            # Authenticated but badly padded: only someone holding the key can do this.
+            raise DecryptionError("token decrypted to invalid padding")
+        return padded[:-count]
