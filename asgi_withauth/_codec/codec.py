@@ -66,16 +66,16 @@ class TokenCodec:
 
     def decode(self, token: str, *, now: float | None = None) -> dict[str, Any]:
         """Decrypt and validate ``token``; return its claims or raise :class:`JWTError`."""
-        return self._open(token, now, check=True)
+        return self._open(token, now, True)
 
     def decrypt(self, token: str) -> dict[str, Any]:
         """Decrypt ``token`` and return its claims, without judging ``exp``, ``nbf`` or ``iat``
         (see :func:`~asgi_withauth.jwt.check_claims`). Everything else is checked as by
         :meth:`decode`: the header, the key, the payload, ``iss``/``sub``/``aud`` copied
         into the header. Raises :class:`JWTError`."""
-        return self._open(token, None, check=False)
+        return self._open(token, None, False)
 
-    def _open(self, token: str, now: float | None, *, check: bool) -> dict[str, Any]:
+    def _open(self, token: str, now: float | None, check: bool) -> dict[str, Any]:
         header, aad, iv, ciphertext, tag = read_compact(token)
         keys = self._plans.get(header.plan_key)
         if keys is None:

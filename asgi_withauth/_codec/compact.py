@@ -247,7 +247,7 @@ def read_compact(token: str) -> tuple[Header, bytes, bytes, bytes, bytes]:
     header_segment, encrypted_key, iv_segment, ciphertext_segment, tag_segment = parts
     if encrypted_key:
         raise UnsupportedAlgorithmError("token carries an encrypted key; next-auth uses alg 'dir'")
-    header = parse_header(header_segment)
+    header = _HEADERS.get(header_segment) or parse_header(header_segment)  # the cache first: no call
     iv = b64decode(iv_segment, "iv")
     ciphertext = b64decode(ciphertext_segment, "ciphertext")
     tag = b64decode(tag_segment, "tag")
