@@ -14,7 +14,16 @@ from starlette.types import ASGIApp
 
 from .._matcher import Matcher, MatcherSpec
 
-__all__ = ["AuthorizedCallback", "CompiledRule", "Deny", "Rule", "call_authorized", "compile_rule", "has_token"]
+__all__ = [
+    "AuthorizedCallback",
+    "CompiledRule",
+    "Deny",
+    "Route",
+    "Rule",
+    "call_authorized",
+    "compile_rule",
+    "has_token",
+]
 
 logger = logging.getLogger("asgi_withauth")
 
@@ -61,6 +70,22 @@ class CompiledRule:
     index: int
     matcher: Matcher | None  # None: every path, Next.js's default without config.matcher
     rule: Rule
+
+
+class Route:
+    """What a request path decides, memoised by WithAuth per (path, raw path, root path): the
+    matching rules, whether the path passes unchecked, and ``plain_rule``: when every
+    protecting rule among them uses the default check (a token or not), the first of them
+    (whose ``deny`` answers a request without a token), else None."""
+
+    __slots__ = ("matched", "plain_rule", "unchecked")
+
+    def __init__(self, matched: list[CompiledRule], unchecked: bool) -> None:
+        self.matched = matched
+        self.unchecked = unchecked
+        protecting = [c.rule for c in matched if not c.rule.public]
+        plain = bool(protecting) and all(rule.authorized is has_token for rule in protecting)
+        self.plain_rule = protecting[0] if plain else None
 
 
 def has_token(token: dict[str, Any] | None, request: HTTPConnection) -> bool:

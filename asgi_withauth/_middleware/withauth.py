@@ -32,7 +32,7 @@ from ..options import AuthOptions
 from ..sessions import PENDING, FoundToken, SessionStrategy, sessions_for
 from .crosssite import cross_site_check, double_submit_refusal
 from .replies import Reply, WebSocketDenial, cross_site_denial, plain, redirect, status_response
-from .rules import EVERY_PATH, CompiledRule, Deny, Rule, call_authorized, compile_rule, has_token
+from .rules import EVERY_PATH, CompiledRule, Deny, Route, Rule, call_authorized, compile_rule, has_token
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -105,9 +105,9 @@ class WithAuth:
         # (path, raw_path, root_path) -> (matched rules, passes unchecked): both depend on
         # nothing else unless a matcher has has/missing conditions.
         self._route_memo = not self._needs_facts
-        self._routes: BoundedCache[tuple[Any, Any, Any], tuple[list[CompiledRule], bool]] = BoundedCache(
-            _ROUTE_MEMO_SIZE
-        )
+        self._routes: BoundedCache[tuple[Any, Any, Any], Route] = BoundedCache(_ROUTE_MEMO_SIZE)
+        # The hot path reads claims without a coroutine where it can (see __call__).
+        self._claims_now = None if refresh else self.sessions.claims_now
         self._pages = frozenset(path for path in (_local_path(self.sign_in_page), _local_path(self.error_page)) if path)
         self._warned_unconfigured = False
         self._failures = FailureLog()
@@ -126,46 +126,77 @@ class WithAuth:
         key = (scope.get("path"), scope.get("raw_path"), scope.get("root_path"))
         route = self._routes.get(key)
         if route is None:
-            try:
-                path = canonical_route(scope, self.path_policy)
-            except MalformedPathError as exc:
-                await self._refuse_path(scope, receive, send, exc)
+            route = await self._route(scope, receive, send, key)
+            if route is None:  # refused: answered already
                 return
-            lowered = path.lower()
-            forms = (path,) if self.case_sensitive or lowered == path else (path, lowered)
-            try:
-                matched = self._matching_rules(scope, forms)
-            except MatchTooLongError:  # over the matchers' limit: a PathPolicy.max_length raised above it
-                await plain(scope, receive, send, 414, "URI Too Long: the request path is too long")
-                return
-            except Exception as exc:
-                self._failures.log("matching the request path failed; denying the request", exc)
-                await plain(scope, receive, send, 403, "Forbidden")
-                return
-            route = (matched, not matched or self._passes_unchecked(scope, forms, matched))
-            if self._route_memo and len(key[0] or "") <= _ROUTE_PATH_MAX:
-                self._routes.put(key, route)
-        matched, unchecked = route
         check = self.cross_site
         if check is not None and (scope["type"] == "websocket" or scope.get("method") not in SAFE_METHODS):
             refused = check.refusal_now(scope)
             if refused is None and check.double_submit:
                 refused, receive = await double_submit_refusal(check, scope, receive)
             if refused is not None:
-                await self._refuse_cross_site(scope, receive, send, matched)
+                await self._refuse_cross_site(scope, receive, send, route.matched)
                 return
-        if unchecked or (self.allow_preflight and scope.get("method") == "OPTIONS" and _is_preflight(scope)):
+        if route.unchecked or (self.allow_preflight and scope.get("method") == "OPTIONS" and _is_preflight(scope)):
             await self.app(scope, receive, send)
             return
         if not self.sessions.configured:
             await self._configuration_error(scope, receive, send)
             return
-        outcome, found = await self._decide(scope, receive, send, matched)
+        if route.plain_rule is not None and self._claims_now is not None:
+            # The hot path: the default check (a token or not) on claims read without awaiting.
+            token = self._claims_or_pending(scope)
+            if token is not PENDING:
+                if token is not None:
+                    scope["nextauth"] = {"token": token}
+                    await self.app(scope, receive, send)
+                else:
+                    await self._answer(self._denial(scope, route.plain_rule, None), scope, receive, send)
+                return
+        outcome, found = await self._decide(scope, receive, send, route.matched)
         if outcome is _ALLOW:
             if self.refresh and found is not None and scope["type"] == "http":
                 send = self._refreshing(found, scope, send)
             await self.app(scope, receive, send)
-        elif isinstance(outcome, Reply):
+        else:
+            await self._answer(outcome, scope, receive, send)
+
+    async def _route(self, scope: Scope, receive: Receive, send: Send, key: tuple[Any, Any, Any]) -> Route | None:
+        """The route of a path not in the memo (memoised when it may be); None when the path
+        was refused (400, 414, a 308 to its canonical form, or 403 if matching failed)."""
+        try:
+            path = canonical_route(scope, self.path_policy)
+        except MalformedPathError as exc:
+            await self._refuse_path(scope, receive, send, exc)
+            return None
+        lowered = path.lower()
+        forms = (path,) if self.case_sensitive or lowered == path else (path, lowered)
+        try:
+            matched = self._matching_rules(scope, forms)
+        except MatchTooLongError:  # over the matchers' limit: a PathPolicy.max_length raised above it
+            await plain(scope, receive, send, 414, "URI Too Long: the request path is too long")
+            return None
+        except Exception as exc:
+            self._failures.log("matching the request path failed; denying the request", exc)
+            await plain(scope, receive, send, 403, "Forbidden")
+            return None
+        route = Route(matched, not matched or self._passes_unchecked(scope, forms, matched))
+        if self._route_memo and len(key[0] or "") <= _ROUTE_PATH_MAX:
+            self._routes.put(key, route)
+        return route
+
+    def _claims_or_pending(self, scope: Scope) -> Any:
+        """The hot path's read: the claims, None, or PENDING (the strategy must await, or the
+        read raised: :meth:`_decide` then reads again, and logs and denies if it raises again)."""
+        assert self._claims_now is not None
+        try:
+            return self._claims_now(scope)
+        except Exception:
+            return PENDING
+
+    async def _answer(self, outcome: Any, scope: Scope, receive: Receive, send: Send) -> None:
+        """Send a denial (a reply of ours) or a response of the callback's own."""
+        if isinstance(outcome, Reply):
             await outcome(scope, receive, send)
         elif outcome is not None:
             await self._send_verdict(outcome, scope, receive, send)

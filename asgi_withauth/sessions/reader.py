@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import math
 import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
@@ -28,7 +29,7 @@ from ..errors import JWTError, MissingSecretError, SessionCookieError
 from ..jwt import MAX_TOKEN_LENGTH, TokenCodec, Version
 from ..options import AuthOptions
 from .base import FoundToken, TokenSource
-from .tokens import DecodedToken, TokenCache
+from .tokens import DecodedToken, TokenCache, valid_until
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -61,6 +62,23 @@ class Broken:
     def __init__(self, cookie_name: str, cookies: tuple[str, ...]) -> None:
         self.cookie_name = cookie_name
         self.cookies = cookies
+
+
+class _Seen:
+    """A Cookie header's memo entry: what it holds, and once its session token decoded (with
+    the token cache on), that token and when it stops being valid. Written once per header:
+    a reader racing the write sees no token yet, or both fields (``valid_until`` goes first)."""
+
+    __slots__ = ("decoded", "found", "valid_until")
+
+    def __init__(self, found: Located | Broken | object) -> None:
+        self.found = found
+        self.decoded: DecodedToken | None = None
+        self.valid_until = -math.inf
+
+    def remember(self, decoded: DecodedToken, until: float) -> None:
+        self.valid_until = until
+        self.decoded = decoded
 
 
 class TokenReader:
@@ -99,7 +117,7 @@ class TokenReader:
         self._cookies = {secure: self._cookie_sources(versions, name, secure) for secure in (False, True)}
         self._bearer = {secure: self._bearer_source(versions, name, secure) for secure in (False, True)}
         self._codecs: dict[tuple[Version, str], TokenCodec] = {}  # bounded: two per cookie source
-        self._seen: BoundedCache[tuple[bytes, bool], Located | Broken | object] = BoundedCache(_SEEN_SIZE)
+        self._seen: BoundedCache[tuple[bytes, bool], _Seen] = BoundedCache(_SEEN_SIZE)
 
     @property
     def configured(self) -> bool:
@@ -138,15 +156,23 @@ class TokenReader:
         cookie_header, authorization = raw_request_headers(scope)
         secure = self.is_secure(scope)
         if cookie_header:
-            key = (cookie_header, secure)  # the header's bytes: no decoding on a memo hit
-            found = self._seen.get(key)
-            if found is None:
-                found = self._from_cookies(cookie_header.decode("latin-1"), secure)
-                if len(cookie_header) <= _SEEN_HEADER_MAX:  # bounded in count and size
-                    self._seen.put(key, found)
+            found = self._seen_header(cookie_header, secure).found
             if found is not _ABSENT:
                 return found  # type: ignore[return-value]
-        token = bearer_token(authorization.decode("latin-1")) if bearer and authorization else None
+        return self._bearer_located(authorization, secure) if bearer else None
+
+    def _seen_header(self, cookie_header: bytes, secure: bool) -> _Seen:
+        """What a Cookie header holds, memoised by its bytes (no decoding on a memo hit)."""
+        key = (cookie_header, secure)
+        seen = self._seen.get(key)
+        if seen is None:
+            seen = _Seen(self._from_cookies(cookie_header.decode("latin-1"), secure))
+            if len(cookie_header) <= _SEEN_HEADER_MAX:  # bounded in count and size
+                self._seen.put(key, seen)
+        return seen
+
+    def _bearer_located(self, authorization: bytes | None, secure: bool) -> Located | None:
+        token = bearer_token(authorization.decode("latin-1")) if authorization else None
         if token is None:
             return None
         if len(token) > MAX_TOKEN_LENGTH:
@@ -217,10 +243,11 @@ class TokenReader:
             return None
         return DecodedToken(result, version=None, salt=salt)
 
-    def _cached(self, token: str, source: TokenSource) -> DecodedToken | None:
+    def _cached(self, token: str, source: TokenSource, *, now: int | None = None) -> DecodedToken | None:
         """``token`` from ``source`` decoded, or from the cache. A hit needs the token *and* its
         source (compared by identity), so it gives exactly what a cold decode from there would."""
-        now = int(time.time())
+        if now is None:
+            now = int(time.time())
         decoded = self.cache.lookup(token, now, source=source)
         if decoded is None:
             decoded = self.decode_as(token, source, now=now)
@@ -276,12 +303,32 @@ class TokenReader:
 
     def claims_now(self, scope: Mapping[str, Any]) -> dict[str, Any] | None:
         """The request's claims (a fresh copy), for readers without a decode hook: the hot
-        path of WithAuth, which needs no :class:`FoundToken`."""
-        found = self.locate(scope)
+        path of WithAuth, which needs no :class:`FoundToken`.
+
+        A session cookie's decoded token is also remembered in the Cookie header's memo
+        entry (with the token cache on), until it expires exactly as in the token cache: a
+        request with the same header then costs one lookup."""
+        cookie_header, authorization = raw_request_headers(scope)
+        secure = self.is_secure(scope)
+        now = int(time.time())
+        seen = None
+        if cookie_header:
+            seen = self._seen_header(cookie_header, secure)
+            decoded = seen.decoded
+            if decoded is not None and now < seen.valid_until:
+                return decoded.claims()
+            found = seen.found
+        if seen is None or found is _ABSENT:
+            found = self._bearer_located(authorization, secure)
+            seen = None  # a Bearer token is not the Cookie header's to remember
         if type(found) is not Located:
             return None
-        decoded = self._cached(found.raw, found.source)
-        return None if decoded is None else decoded.claims()
+        decoded = self._cached(found.raw, found.source, now=now)
+        if decoded is None:
+            return None
+        if seen is not None and self.cache.maxsize:
+            seen.remember(decoded, valid_until(decoded, self.leeway))
+        return decoded.claims()
 
     async def read(self, scope: Mapping[str, Any]) -> dict[str, Any] | None:
         """The request's claims (a fresh copy, the caller's to change), or None. Raises

@@ -16,7 +16,7 @@ from .._cache import BoundedCache
 from .._codec.copying import copy_claims
 from ..jwt import Version
 
-__all__ = ["DecodedToken", "TokenCache", "copy_claims"]
+__all__ = ["DecodedToken", "TokenCache", "copy_claims", "valid_until"]
 
 _SCALARS: Final = frozenset({str, int, float, bool, type(None)})
 
@@ -96,7 +96,7 @@ def _pack(nested: dict[str, Any]) -> bytes | None:
         return None
 
 
-def _valid_until(token: DecodedToken, leeway: float) -> float:
+def valid_until(token: DecodedToken, leeway: float) -> float:
     """When a cached token stops being valid: the codec refuses it once ``now >= exp + leeway``."""
     exp = token.exp
     return exp + leeway if isinstance(exp, int | float) and not isinstance(exp, bool) else math.inf
@@ -134,10 +134,10 @@ class TokenCache:
         entry = self._entries.get(token)
         if entry is None:
             return None
-        decoded, valid_until, found_at = entry
+        decoded, until, found_at = entry
         if found_at is not source:
             return None
-        if now >= valid_until:
+        if now >= until:
             self._entries.pop(token, None)
             return None
         return decoded
@@ -163,5 +163,5 @@ class TokenCache:
             return
         if not isinstance(decoded, DecodedToken):
             decoded = DecodedToken(decoded)
-        valid_until = _valid_until(decoded, self.leeway if leeway is None else leeway)
-        self._entries.put(token, (decoded, valid_until, source))
+        until = valid_until(decoded, self.leeway if leeway is None else leeway)
+        self._entries.put(token, (decoded, until, source))
