@@ -83,9 +83,16 @@ class Route:
     def __init__(self, matched: list[CompiledRule], unchecked: bool) -> None:
         self.matched = matched
         self.unchecked = unchecked
-        protecting = [c.rule for c in matched if not c.rule.public]
-        plain = bool(protecting) and all(rule.authorized is has_token for rule in protecting)
-        self.plain_rule = protecting[0] if plain else None
+        first: Rule | None = None
+        for compiled in matched:  # a loop, not comprehensions: this runs for every new path
+            rule = compiled.rule
+            if not rule.public:
+                if rule.authorized is not has_token:
+                    first = None
+                    break
+                if first is None:
+                    first = rule
+        self.plain_rule = first
 
 
 def has_token(token: dict[str, Any] | None, request: HTTPConnection) -> bool:
