@@ -98,6 +98,18 @@ def bare_app() -> Starlette:
     )
 
 
+async def page(request: Request) -> Response:
+    """Any other path, for the in-process rows' rules: a small plain-text page."""
+    return PlainTextResponse("page")
+
+
+def in_process_app() -> Starlette:
+    """The in-process rows' inner app: a Starlette app like the server's (the same middleware
+    stack and responses, so the same memory traffic around the middleware) whose one route
+    answers every path at the same cost, so that each row's own cost is its total minus bare."""
+    return Starlette(routes=[Route("/{path:path}", page, methods=["GET", "POST"])])
+
+
 async def tiny_app(scope: Scope, receive: Receive, send: Send) -> None:
     """The smallest complete HTTP response, so the middleware's own cost shows (in process)."""
     await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})

@@ -2,7 +2,13 @@
 
 Each case is an app and the scopes it is called with (one, or many cycled through, one per
 request), with no-op ``receive``/``send``. Samples of the cases are interleaved in rounds
-(see ``_stats``), with the garbage collector off while timing.
+(see ``_stats``).
+
+What a server does around the middleware is reproduced, since it changes what the middleware
+costs (see benchmarks/README.md, "Where a server's time goes"): every request gets a fresh
+scope whose header names and values and path are new objects (as uvicorn builds them from
+httptools' callbacks, so no hash is cached from an earlier request), the inner app is the
+server's Starlette app, and the garbage collector runs.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, Final
 
-from _apps import HOST, CheckFailed, FloorMiddleware, PassThrough, tiny_app
+from _apps import HOST, CheckFailed, FloorMiddleware, PassThrough, in_process_app
 from _session import SECRET, cookie_header, session_token
 from _stats import interleaved_rounds, median, per_round_differences, per_round_ratios, quartiles
 from starlette.types import ASGIApp, Message
@@ -23,6 +29,8 @@ import asgi_withauth
 RULE_COUNTS: Final = (1, 10, 100)
 RULES_GROWTH_TARGET: Final = 1.2
 CANDIDATE_PREFIX: Final = "candidate: "
+INNER: Final = in_process_app()
+"""The inner app of every row: a Starlette app answering every path at the same cost."""
 DISTINCT_PATHS: Final = 4096
 """Distinct paths cycled by the "new path each request" rows: more than any per-path memo
 (asgi_withauth keeps none today) would hold, so those rows measure the matching itself."""
@@ -72,7 +80,7 @@ class InProcessCase:
 
 def rules_app(n: int, *, cache_size: int = 1024, api: ModuleType = asgi_withauth) -> ASGIApp:
     rules = [api.Rule(matcher=f"/area{i}/:path*") for i in range(n)]
-    app: ASGIApp = api.WithAuth(tiny_app, secret=SECRET, rules=rules, matcher=[], cache_size=cache_size)
+    app: ASGIApp = api.WithAuth(INNER, secret=SECRET, rules=rules, matcher=[], cache_size=cache_size)
     return app
 
 
@@ -85,7 +93,7 @@ def requirement_app(api: ModuleType = asgi_withauth) -> ASGIApp:
 
     guard = api.require(role="member") & api.current(version_of)
     rules = [api.Rule("/area0/:path*", authorized=guard)]
-    app: ASGIApp = api.WithAuth(tiny_app, secret=SECRET, rules=rules, matcher=[])
+    app: ASGIApp = api.WithAuth(INNER, secret=SECRET, rules=rules, matcher=[])
     return app
 
 
@@ -107,7 +115,7 @@ def in_process_cases(token: str, api: ModuleType = asgi_withauth, prefix: str = 
 
     cases = []
     if not prefix:
-        cases.append(case("bare", "bare: the inner app alone", tiny_app, same("/area99/dashboard"), 200, False))
+        cases.append(case("bare", "bare: the inner app alone", INNER, same("/area99/dashboard"), 200, False))
     for n in RULE_COUNTS:
         rules = f"{n} rule{'s' if n > 1 else ''}"
         app = rules_app(n, api=api)
@@ -117,9 +125,9 @@ def in_process_cases(token: str, api: ModuleType = asgi_withauth, prefix: str = 
             case(f"distinct-{n}", f"{rules}, last rule hit, a new path each request", app, distinct(last), 200, True),
         ]
     if not prefix:
-        cached = FloorMiddleware(tiny_app, cache=True, prefix="/area0/")
-        decrypts = FloorMiddleware(tiny_app, cache=False, prefix="/area0/")
-        passes = PassThrough(tiny_app)
+        cached = FloorMiddleware(INNER, cache=True, prefix="/area0/")
+        decrypts = FloorMiddleware(INNER, cache=False, prefix="/area0/")
+        passes = PassThrough(INNER)
         cases += [
             case("floor-cached", "reference: floor, cached", cached, same("/area0/x"), 200, True),
             case("floor-decrypt", "reference: floor, decrypts", decrypts, same("/area0/x"), 200, True),
@@ -153,12 +161,24 @@ async def check_case(case: InProcessCase) -> None:
         async def send(message: Message, seen: list[Message] = seen) -> None:
             seen.append(message)
 
-        scope = dict(template)
+        scope = fresh_scope(template)
         await case.app(scope, _receive, send)
         status = seen[0]["status"] if seen else None
         has_token = scope.get("nextauth", {}).get("token") is not None
         if status != case.expect_status or has_token != case.expect_token:
             raise CheckFailed(f"in-process {case.name}: status {status}, token in scope: {has_token}")
+
+
+def fresh_scope(template: dict[str, Any]) -> dict[str, Any]:
+    """A new scope like ``template``, as a server builds one per request: the header names and
+    values and the path are new objects (their hashes computed afresh, as under a server)."""
+    scope = dict(template)
+    scope["headers"] = [(bytes(bytearray(name)), bytes(bytearray(value))) for name, value in template["headers"]]
+    raw_path = bytes(bytearray(template["raw_path"]))
+    scope["raw_path"] = raw_path
+    scope["path"] = raw_path.decode("ascii")
+    scope["state"] = {}
+    return scope
 
 
 def sampler(case: InProcessCase) -> Callable[[int], Awaitable[int]]:
@@ -171,7 +191,7 @@ def sampler(case: InProcessCase) -> Callable[[int], Awaitable[int]]:
         start = position[0]
         begin = time.perf_counter_ns()
         for i in range(start, start + repeats):
-            await app(dict(templates[i % count]), _receive, _send)  # a fresh scope per request, as a server makes
+            await app(fresh_scope(templates[i % count]), _receive, _send)
         elapsed = time.perf_counter_ns() - begin
         position[0] = (start + repeats) % count
         return elapsed
@@ -206,7 +226,7 @@ async def measure_cases(cases: Sequence[InProcessCase], *, rounds: int, sample_m
         await check_case(case)
     samplers = [sampler(case) for case in cases]
     rows = [await calibrated(case, sample, sample_ms) for case, sample in zip(cases, samplers, strict=True)]
-    for row, sample in interleaved_rounds([list(zip(rows, samplers, strict=True))], rounds):
+    for row, sample in interleaved_rounds([list(zip(rows, samplers, strict=True))], rounds, collector=True):
         row.samples_us.append(await sample(row.repeats) / row.repeats / 1000)
     return rows
 

@@ -40,11 +40,12 @@ def gc_off() -> Iterator[None]:
             gc.enable()
 
 
-def interleaved_rounds(groups: Sequence[Sequence[T]], rounds: int) -> Iterator[T]:
+def interleaved_rounds(groups: Sequence[Sequence[T]], rounds: int, *, collector: bool = False) -> Iterator[T]:
     """The order in which to sample: ``rounds`` times, every group's items back to back,
     rotated by one more each round. The caller takes one sample of each item it yields.
-    The garbage collector is off while the rounds run and collects before each round."""
-    with gc_off():
+    The garbage collector collects before each round, and is off while the rounds run
+    unless ``collector`` (a server runs with it on: its cost is part of a request's)."""
+    with contextlib.nullcontext() if collector else gc_off():
         for index in range(rounds):
             gc.collect()
             for group in groups:

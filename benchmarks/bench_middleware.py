@@ -30,7 +30,9 @@ reference middlewares that do the least work possible (see ``_apps.FloorMiddlewa
 git worktree of another commit) to every comparison.
 
 Part 2, in process (no server): microseconds per request for the ASGI app called directly
-with a prebuilt scope and no-op ``receive``/``send``: a minimal inner app alone, and behind
+with no-op ``receive``/``send`` and, as under a server, a fresh scope per request (header
+names, values and path new objects), a Starlette inner app and the garbage collector on
+(see ``_inprocess``): the inner app alone, and behind
 ``WithAuth`` with 1, 10 and 100 rules (``rules=[Rule(matcher=f"/area{i}/:path*") ...]``,
 ``matcher=[]``), the request hitting the last rule with a valid token and a warm cache,
 on one path and on a new path for each request (so that no per-path memo helps); a request
@@ -176,7 +178,10 @@ def server_part(args: argparse.Namespace, wrk: str, report: dict[str, Any]) -> N
 
 def in_process_part(args: argparse.Namespace, report: dict[str, Any]) -> None:
     rounds, sample_ms = (30, 2.0) if args.quick else (200, 4.0)
-    print(f"\n== in process: {rounds} rounds, ~{sample_ms:g} ms samples, GC off while timing")
+    print(
+        f"\n== in process: {rounds} rounds, ~{sample_ms:g} ms samples;"
+        " fresh scopes, a Starlette inner app, GC on (as under a server)"
+    )
     rows = asyncio.run(measure_in_process(rounds=rounds, sample_ms=sample_ms, candidate=args.candidate_api))
     table, growth = in_process_table(rows)
     print(table)
