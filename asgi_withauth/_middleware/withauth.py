@@ -143,9 +143,15 @@ class WithAuth:
         if not self.sessions.configured:
             await self._configuration_error(scope, receive, send)
             return
-        if route.plain_rule is not None and self._claims_now is not None:
+        claims_now = self._claims_now
+        if claims_now is not None and route.plain_rule is not None:
             # The hot path: the default check (a token or not) on claims read without awaiting.
-            token = self._claims_or_pending(scope)
+            # PENDING: the strategy must await, or the read raised; _decide then reads again
+            # (and logs and denies if it raises again).
+            try:
+                token = claims_now(scope)
+            except Exception:
+                token = PENDING
             if token is not PENDING:
                 if token is not None:
                     scope["nextauth"] = {"token": token}
@@ -184,15 +190,6 @@ class WithAuth:
         if self._route_memo and len(key[0] or "") <= _ROUTE_PATH_MAX:
             self._routes.put(key, route)
         return route
-
-    def _claims_or_pending(self, scope: Scope) -> Any:
-        """The hot path's read: the claims, None, or PENDING (the strategy must await, or the
-        read raised: :meth:`_decide` then reads again, and logs and denies if it raises again)."""
-        assert self._claims_now is not None
-        try:
-            return self._claims_now(scope)
-        except Exception:
-            return PENDING
 
     async def _answer(self, outcome: Any, scope: Scope, receive: Receive, send: Send) -> None:
         """Send a denial (a reply of ours) or a response of the callback's own."""

@@ -243,11 +243,10 @@ class TokenReader:
             return None
         return DecodedToken(result, version=None, salt=salt)
 
-    def _cached(self, token: str, source: TokenSource, *, now: int | None = None) -> DecodedToken | None:
+    def _cached(self, token: str, source: TokenSource) -> DecodedToken | None:
         """``token`` from ``source`` decoded, or from the cache. A hit needs the token *and* its
         source (compared by identity), so it gives exactly what a cold decode from there would."""
-        if now is None:
-            now = int(time.time())
+        now = int(time.time())
         decoded = self.cache.lookup(token, now, source=source)
         if decoded is None:
             decoded = self.decode_as(token, source, now=now)
@@ -310,20 +309,27 @@ class TokenReader:
         request with the same header then costs one lookup."""
         cookie_header, authorization = raw_request_headers(scope)
         secure = self.is_secure(scope)
-        now = int(time.time())
+        seen = self._seen.get((cookie_header, secure)) if cookie_header else None
+        if seen is not None:
+            decoded = seen.decoded
+            if decoded is not None and int(time.time()) < seen.valid_until:
+                return decoded.claims()
+        return self._claims_found(cookie_header, authorization, secure)
+
+    def _claims_found(self, cookie_header: bytes, authorization: bytes | None, secure: bool) -> dict[str, Any] | None:
+        """:meth:`claims_now` past the memo: find the token, decode it through the token
+        cache, and remember a session cookie's token in the Cookie header's memo entry."""
         seen = None
+        found: Located | Broken | object | None = None
         if cookie_header:
             seen = self._seen_header(cookie_header, secure)
-            decoded = seen.decoded
-            if decoded is not None and now < seen.valid_until:
-                return decoded.claims()
             found = seen.found
-        if seen is None or found is _ABSENT:
+        if found is None or found is _ABSENT:
             found = self._bearer_located(authorization, secure)
             seen = None  # a Bearer token is not the Cookie header's to remember
         if type(found) is not Located:
             return None
-        decoded = self._cached(found.raw, found.source, now=now)
+        decoded = self._cached(found.raw, found.source)
         if decoded is None:
             return None
         if seen is not None and self.cache.maxsize:
