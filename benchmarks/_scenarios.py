@@ -34,7 +34,8 @@ from _server import WRK_SCRIPT, Pinning, Server, Wrk, http_get
 from _session import cookie_header, session_token
 from _stats import median, ratio_text, rotated, spread
 
-SERVER_TARGETS: Final = {"a": 0.90, "b": 0.75, "d": 0.97}
+SERVER_TARGETS: Final = {"a": 0.95, "b": 0.80, "d": 0.98}
+"""Issue 14's targets; (b) is with the speed extra installed (the environment line says)."""
 MIN_CPU_SHARE: Final = 0.85
 """A slice where a server used less of its core than this was starved by something else on
 the machine (the server is the bottleneck, so it should be near 100%): that round of slices

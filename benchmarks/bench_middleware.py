@@ -70,6 +70,8 @@ from _inprocess import growth_lines, in_process_table, measure_in_process
 from _scenarios import FLOOR_SCENARIOS, SCENARIOS, Scenario, measure_servers, server_table
 from _server import HERE, event_loop_name, pinning, wrk_version
 
+from asgi_withauth._codec import speedups
+
 
 def environment(wrk: str | None) -> dict[str, str]:
     return {
@@ -83,6 +85,7 @@ def environment(wrk: str | None) -> dict[str, str]:
         "httptools": version_of("httptools"),
         "uvloop": version_of("uvloop"),
         "cryptography": version_of("cryptography"),
+        "speed extra": ", ".join(speedups.installed()) or "not installed",
         "wrk": wrk_version(wrk) if wrk else "n/a",
         "asgi_withauth": git_commit(PACKAGE_ROOT),
         "asgi_withauth_path": str(PACKAGE_ROOT / "asgi_withauth"),
