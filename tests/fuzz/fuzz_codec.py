@@ -3,9 +3,11 @@ whose header and payload bytes are arbitrary but encrypted with the right key (s
 reaches the header checks, the claims parser and the time checks, not only the tag check).
 
 Oracle: a claims dict, or a :class:`~asgi_withauth.errors.WithAuthError`; any other exception
-is a crash. Codecs for v4, v5 and either, with and without salts and with rotation lists, are
-built once, with the secrets of ``tests/fixtures/nextauth_tokens.json`` so that the seeds (real
-next-auth tokens) decode.
+is a crash. With the speed extra installed, the same token is decoded again on the standard
+library alone, and any difference (claims, error type or message) is a crash too. Codecs for
+v4, v5 and either, with and without salts and with rotation lists, are built once, with the
+secrets of ``tests/fixtures/nextauth_tokens.json`` so that the seeds (real next-auth tokens)
+decode.
 
 Input: byte 0 picks the codec (and, its high bit set, ``decrypt`` instead of ``decode``);
 byte 1 the mode: 0-1 the rest is the token (decoded from bytes as UTF-8 with surrogates, or as
@@ -33,6 +35,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from tests.fuzz.common import Crash, Reader, fuzz_main, instrumented
 
 with instrumented(__name__ == "__main__"):
+    from asgi_withauth._codec import speedups
     from asgi_withauth.errors import WithAuthError
     from asgi_withauth.jwt import A256CBC_HS512, A256GCM, TokenCodec, Version, derive_key
 
@@ -95,21 +98,36 @@ def _token(reader: Reader, case: Case) -> str:
     return compact(header, payload, key, enc, iv=bytes(16))
 
 
+def _outcome(case: Case, token: str, *, check_times: bool) -> tuple[str, str]:
+    """What the codec made of ``token``: its claims, or its error; a crash for anything else."""
+    opened: Any
+    try:
+        opened = case.codec.decode(token, now=NOW) if check_times else case.codec.decrypt(token)
+    except WithAuthError as exc:
+        return (type(exc).__name__, str(exc))
+    except Exception as exc:
+        raise Crash(f"TokenCodec raised {type(exc).__name__}, not a WithAuthError: {exc}") from exc
+    if type(opened) is not dict:
+        raise Crash(f"TokenCodec returned {type(opened).__name__}, not a dict")
+    return ("claims", repr(opened))
+
+
 def check(data: bytes) -> None:
     """The oracle for one input (see the module docstring)."""
     reader = Reader(data)
     selector = reader.byte()
     case = CODECS[(selector & 0x7F) % len(CODECS)]
     token = _token(reader, case)
-    opened: Any
-    try:
-        opened = case.codec.decrypt(token) if selector & 0x80 else case.codec.decode(token, now=NOW)
-    except WithAuthError:
-        return
-    except Exception as exc:
-        raise Crash(f"TokenCodec raised {type(exc).__name__}, not a WithAuthError: {exc}") from exc
-    if type(opened) is not dict:
-        raise Crash(f"TokenCodec returned {type(opened).__name__}, not a dict")
+    check_times = not selector & 0x80
+    outcome = _outcome(case, token, check_times=check_times)
+    if speedups.BACKEND.names:
+        speedups.use(fast=False)
+        try:
+            plain = _outcome(case, token, check_times=check_times)
+        finally:
+            speedups.use(fast=True)
+        if plain != outcome:
+            raise Crash(f"the speed extra read the token as {outcome!r}, the standard library as {plain!r}")
 
 
 if __name__ == "__main__":
