@@ -83,6 +83,16 @@ def http_scope(
     }
 
 
+def session_scope(url: str, *, cookie: str | None = None, bearer: str | None = None) -> dict[str, Any]:
+    """An http scope for ``url`` with a raw Cookie header and/or a Bearer token, when given."""
+    headers = {}
+    if cookie is not None:
+        headers["cookie"] = cookie
+    if bearer is not None:
+        headers["authorization"] = f"Bearer {bearer}"
+    return http_scope(url, headers=headers)
+
+
 def websocket_scope(
     url: str = "ws://testserver/", *, headers: Headers | None = None, cookies: Cookies | None = None
 ) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from asgi_withauth._cache import BoundedCache, memoized
 from asgi_withauth._codec.copying import copy_claims
 from asgi_withauth.sessions import TokenReader
 from asgi_withauth.sessions.tokens import DecodedToken, TokenCache
-from tests.asgi import http_scope, run
+from tests.asgi import run, session_scope
 from tests.test_jwt import handmade
 
 pytestmark = pytest.mark.anyio
@@ -34,12 +34,7 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def request(*, cookie: str | None = None, bearer: str | None = None, scheme: str = "http") -> dict[str, Any]:
-    headers = {}
-    if cookie is not None:
-        headers["cookie"] = cookie
-    if bearer is not None:
-        headers["authorization"] = f"Bearer {bearer}"
-    return http_scope(f"{scheme}://app.test/", headers=headers)
+    return session_scope(f"{scheme}://app.test/", cookie=cookie, bearer=bearer)
 
 
 def v5(salt: str = V5, claims: dict[str, Any] | None = None) -> str:

@@ -11,7 +11,7 @@ import pytest
 
 from asgi_withauth import Rule, WithAuth, jwt
 from asgi_withauth.sessions import TokenReader
-from tests.asgi import http_scope, run
+from tests.asgi import run, session_scope
 
 pytestmark = pytest.mark.anyio
 
@@ -26,12 +26,7 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def scope(path: str = "/app/x", *, cookie: str | None = None, bearer: str | None = None) -> dict[str, Any]:
-    headers = {}
-    if cookie is not None:
-        headers["cookie"] = cookie
-    if bearer is not None:
-        headers["authorization"] = f"Bearer {bearer}"
-    return http_scope(f"http://app.test{path}", headers=headers)
+    return session_scope(f"http://app.test{path}", cookie=cookie, bearer=bearer)
 
 
 async def echo(scope: dict[str, Any], receive: Any, send: Any) -> None:
