@@ -47,7 +47,8 @@ else:
 
     def _pybase64_a2b(padded: str) -> bytes:
         # Positional arguments: keywords cost pybase64 more than decoding a short segment does.
-        return pybase64.b64decode(padded, b"-_", True)
+        raw: bytes = pybase64.b64decode(padded, b"-_", True)
+        return raw
 
 
 try:
