@@ -331,8 +331,15 @@ def _decoded(claims: dict[str, Any]) -> int:
 CACHES: Final = (
     # paths of <= 1024 chars (4 B each at worst), their raw bytes (<= 12 per char, %-encoded)
     ("route memo", "_middleware.withauth.WithAuth._routes", 1024, "both", _SLOT + 4 * _str(1024) + _bytes(12288)),
-    # Cookie headers of <= 16 KiB, and the session token found in one
-    ("cookie-header memo", "sessions.reader.TokenReader._seen", 256, "both", _SLOT + _bytes(16384) + _str(16384)),
+    # Cookie headers of <= 16 KiB, the session token found in one, and what it decoded to
+    # (claims at <= 35 B per token char; often the very object the decoded-token cache holds)
+    (
+        "cookie-header memo",
+        "sessions.reader.TokenReader._seen",
+        256,
+        "both",
+        _SLOT + _bytes(16384) + _str(16384) + 35 * 16384,
+    ),
     # only tokens that decrypt with the secret, <= 64 KiB; claims take <= 35 B per token char (nested lists)
     ("decoded-token cache", "sessions.tokens.TokenCache", 1024, "jwt", _SLOT + _str(65536) + 35 * 65536),
     # header segments of <= 1024 chars, stored once checked (JSON at <= 35 B per char)
@@ -374,7 +381,7 @@ def cache_bounds(mode: str, largest: Any) -> list[dict[str, Any]]:
     session = {"user": user, "session": {"userId": 10**9, "expires": "2030-01-01T00:00:00.000Z"}}
     soak = {
         "route memo": _SLOT + _str(largest.path) + _bytes(largest.path),
-        "cookie-header memo": _SLOT + _bytes(largest.cookie) + _str(largest.token) + 2 * _str(30),
+        "cookie-header memo": _SLOT + _bytes(largest.cookie) + _str(largest.token) + 2 * _str(30) + _decoded(claims),
         "decoded-token cache": _SLOT + _str(largest.token) + _decoded(claims),
         "JOSE header cache": _SLOT + _str(200) + 1200,
         "key plans": _SLOT + _str(100),
