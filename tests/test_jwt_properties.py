@@ -47,6 +47,20 @@ def test_round_trip_any_json_object(payload: dict[str, Any], secret: str | bytes
     assert claims["exp"] == NOW + jwt.DEFAULT_MAX_AGE
 
 
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@given(payload=payloads, secret=st.text(min_size=1, max_size=40), salt=salts, version=versions)
+def test_our_tokens_decode_in_joserfc(payload: dict[str, Any], secret: str, salt: str, version: int) -> None:
+    """Encoding uses ``cryptography`` directly; joserfc, an independent JWE implementation, must
+    read every token it writes to the same claims, under the same header."""
+    token = jwt.encode(payload, secret, salt=salt, version=version, now=NOW)  # type: ignore[arg-type]
+    assert _same(
+        reference_decode(token, secret, salt=salt, version=version, now=NOW),
+        jwt.decode(token, secret, salt=salt, now=NOW),
+    )
+    header = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "==="))
+    assert list(header) == (["alg", "enc"] if version == 4 else ["alg", "enc", "kid"])
+
+
 @settings(max_examples=400)
 @given(st.text(max_size=300))
 def test_decode_of_any_string_raises_only_jwterror(text: str) -> None:

@@ -8,20 +8,16 @@ import uuid
 from collections.abc import Mapping
 from typing import Any, Final
 
-from joserfc import jwe
-from joserfc.jwk import OctKey
-
 from .._cache import BoundedCache
 from ..errors import DecryptionError, MalformedTokenError, UnsupportedAlgorithmError
 from .claims import check_replicated, check_times, parse_claims
-from .compact import Header, read_compact
+from .compact import Header, b64encode, read_compact
 from .keys import Key, secret_list
 from .types import A256CBC_HS512, A256GCM, DEFAULT_LEEWAY, DEFAULT_MAX_AGE, Secret, Version
 
 __all__ = ["TokenCodec"]
 
 _PLAN_CACHE_SIZE: Final = 64
-_REGISTRY: Final = jwe.JWERegistry(algorithms=["dir", A256GCM, A256CBC_HS512])
 _NO_KEY: Final = (
     "token does not decrypt with the configured secret(s): check that the secret is the "
     "Next.js app's NEXTAUTH_SECRET/AUTH_SECRET (and for Auth.js v5 that the salt is the "
@@ -165,4 +161,6 @@ class TokenCodec:
             protected = {"alg": "dir", "enc": A256CBC_HS512, "kid": str(key.kid)}
         else:
             raise ValueError("version: expected 4 (next-auth) or 5 (Auth.js)")
-        return jwe.encrypt_compact(protected, plaintext.encode("utf-8"), OctKey.import_key(key.raw), registry=_REGISTRY)
+        header = b64encode(json.dumps(protected, separators=(",", ":")).encode("utf-8"))
+        iv, ciphertext, tag = key.encrypt(header.encode("ascii"), plaintext.encode("utf-8"))
+        return ".".join((header, "", b64encode(iv), b64encode(ciphertext), b64encode(tag)))

@@ -1,5 +1,5 @@
 """Secrets and keys: HKDF derivation as next-auth does it, ``kid`` thumbprints, and
-decryption with one derived key.
+encryption and decryption with one derived key.
 
 Nothing here is cached at module level: keys live in the :class:`~asgi_withauth.jwt.TokenCodec` that
 derived them, and go when it goes.
@@ -8,6 +8,7 @@ derived them, and go when it goes.
 from __future__ import annotations
 
 import hmac
+import os
 import threading
 from dataclasses import dataclass, field
 from typing import Final, Literal
@@ -100,6 +101,15 @@ class Key:
             return cls(enc=enc, raw=raw, kid=kid, gcm=AESGCM(raw), cbc=None)
         return cls(enc=enc, raw=raw, kid=kid, gcm=None, cbc=CbcHs512(raw))
 
+    def encrypt(self, aad: bytes, plaintext: bytes) -> tuple[bytes, bytes, bytes]:
+        """``(iv, ciphertext, tag)`` of ``plaintext`` under this key, with a fresh random iv."""
+        if self.gcm is not None:
+            iv = os.urandom(12)
+            sealed = self.gcm.encrypt(iv, plaintext, aad)
+            return iv, sealed[:-16], sealed[-16:]
+        assert self.cbc is not None
+        return self.cbc.encrypt(aad, plaintext)
+
     def decrypt(self, aad: bytes, iv: bytes, ciphertext: bytes, tag: bytes) -> bytes | None:
         """Plaintext, or None when the tag does not verify under this key."""
         if self.gcm is not None:
@@ -126,12 +136,26 @@ class CbcHs512:
     A lock keeps threads from interleaving their blocks in it.
     """
 
-    __slots__ = ("_chain", "_lock", "_mac")
+    __slots__ = ("_aes", "_chain", "_lock", "_mac")
 
     def __init__(self, key: bytes) -> None:
         self._mac = HMAC(key[:32], hashes.SHA512())
-        self._chain = Cipher(algorithms.AES(key[32:]), modes.CBC(bytes(_BLOCK))).decryptor()
+        self._aes = algorithms.AES(key[32:])
+        self._chain = Cipher(self._aes, modes.CBC(bytes(_BLOCK))).decryptor()
         self._lock = threading.Lock()
+
+    def _tag(self, aad: bytes, iv: bytes, ciphertext: bytes) -> bytes:
+        mac = self._mac.copy()
+        mac.update(b"".join((aad, iv, ciphertext, (len(aad) * 8).to_bytes(8, "big"))))
+        return mac.finalize()[:32]
+
+    def encrypt(self, aad: bytes, plaintext: bytes) -> tuple[bytes, bytes, bytes]:
+        """``(iv, ciphertext, tag)``: PKCS#7-padded AES-256-CBC under a fresh random iv, then the MAC."""
+        iv = os.urandom(_BLOCK)
+        count = _BLOCK - len(plaintext) % _BLOCK
+        encryptor = Cipher(self._aes, modes.CBC(iv)).encryptor()
+        ciphertext = encryptor.update(plaintext + _PAD_BYTES[count]) + encryptor.finalize()
+        return iv, ciphertext, self._tag(aad, iv, ciphertext)
 
     def decrypt(self, aad: bytes, iv: bytes, ciphertext: bytes, tag: bytes) -> bytes | None:
         """The plaintext; None when the tag does not verify; DecryptionError for bad padding.
@@ -139,9 +163,7 @@ class CbcHs512:
         ``iv`` must be 16 bytes and ``ciphertext`` a non-empty whole number of blocks
         (compact.read_compact checks both)."""
         # MAC first (constant-time compare), decrypt only when it verifies.
-        mac = self._mac.copy()
-        mac.update(b"".join((aad, iv, ciphertext, (len(aad) * 8).to_bytes(8, "big"))))
-        if not hmac.compare_digest(mac.finalize()[:32], tag):
+        if not hmac.compare_digest(self._tag(aad, iv, ciphertext), tag):
             return None
         with self._lock:
             padded = self._chain.update(iv + ciphertext)[_BLOCK:]
