@@ -309,21 +309,19 @@ class TokenReader:
         request with the same header then costs one lookup."""
         cookie_header, authorization = raw_request_headers(scope)
         secure = self.is_secure(scope)
-        seen = self._seen.get((cookie_header, secure)) if cookie_header else None
-        if seen is not None:
+        seen = None
+        if cookie_header:  # the memo's lookup inline (the hot path), a miss parses the header
+            seen = self._seen.get((cookie_header, secure)) or self._seen_header(cookie_header, secure)
             decoded = seen.decoded
             if decoded is not None and int(time.time()) < seen.valid_until:
                 return decoded.claims()
-        return self._claims_found(cookie_header, authorization, secure)
+        return self._claims_found(seen, authorization, secure)
 
-    def _claims_found(self, cookie_header: bytes, authorization: bytes | None, secure: bool) -> dict[str, Any] | None:
-        """:meth:`claims_now` past the memo: find the token, decode it through the token
-        cache, and remember a session cookie's token in the Cookie header's memo entry."""
-        seen = None
-        found: Located | Broken | object | None = None
-        if cookie_header:
-            seen = self._seen_header(cookie_header, secure)
-            found = seen.found
+    def _claims_found(self, seen: _Seen | None, authorization: bytes | None, secure: bool) -> dict[str, Any] | None:
+        """:meth:`claims_now` past the memo: the token the Cookie header's entry ``seen`` holds
+        (else the Bearer token), decoded through the token cache; a session cookie's token is
+        remembered in that entry."""
+        found = None if seen is None else seen.found
         if found is None or found is _ABSENT:
             found = self._bearer_located(authorization, secure)
             seen = None  # a Bearer token is not the Cookie header's to remember
