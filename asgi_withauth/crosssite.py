@@ -56,9 +56,9 @@ _FORM: Final = "application/x-www-form-urlencoded"
 _JSON: Final = "application/json"
 _ORIGIN_HEADERS: Final = frozenset({b"host", b"origin", b"sec-fetch-site"})
 _SINGLE: Final = frozenset({b"origin", b"sec-fetch-site"})
+"""Headers a browser sends once: two different values are refused, not resolved."""
 _HEADER_NAME: Final = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 """An HTTP header name (RFC 9110's token); checked once, at construction."""
-"""Headers a browser sends once: two different values are refused, not resolved."""
 
 BodyReader = Callable[[], Awaitable["bytes | None"]]
 """Reads the request body, at most :data:`MAX_TOKEN_BODY` bytes (None: larger, or cut off)."""
