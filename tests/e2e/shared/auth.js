@@ -1,5 +1,5 @@
 // What both Next.js apps share: the fixed users of the end-to-end tests (password "pw" for
-// all), next-auth's callbacks, and the magic-link "mailer" of the database strategy.
+// all), next-auth's callbacks, and the database strategy with its magic-link "mailer".
 const { appendFileSync } = require("node:fs");
 
 // `big` carries a claim large enough for next-auth to chunk its session cookie into .0, .1, ...
@@ -59,4 +59,17 @@ const magicLinks = {
   },
 };
 
-module.exports = { authorize, callbacks, credentials, magicLinks };
+// The database strategy, when the tests set E2E_DATABASE_URL: @auth/pg-adapter on that PostgreSQL,
+// sign-in by magic link. Each app passes its own adapter and pg modules: they must resolve from
+// that app's node_modules, which this shared directory has none of.
+function databaseOptions(PostgresAdapter, pg) {
+  const connectionString = process.env.E2E_DATABASE_URL;
+  if (!connectionString) return null;
+  return {
+    adapter: PostgresAdapter(new pg.Pool({ connectionString, max: 4 })),
+    session: { strategy: "database" },
+    providers: [magicLinks],
+  };
+}
+
+module.exports = { authorize, callbacks, credentials, databaseOptions };
