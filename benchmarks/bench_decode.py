@@ -253,11 +253,8 @@ def stdlib_timer(run: Decoder) -> Callable[[int], float]:
     """Samples ``run`` with the speed extra switched off (and back on after)."""
 
     def sample(repeats: int) -> float:
-        speedups.use(fast=False)
-        try:
+        with speedups.stdlib_only():
             return sample_ns(run, repeats)
-        finally:
-            speedups.use(fast=True)
 
     return sample
 

@@ -13,8 +13,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -40,15 +39,6 @@ FIXTURES = json.loads((Path(__file__).parent / "fixtures" / "nextauth_tokens.jso
 Outcome = tuple[str, str]
 
 
-@contextmanager
-def backend(*, fast: bool) -> Iterator[None]:
-    speedups.use(fast=fast)
-    try:
-        yield
-    finally:
-        speedups.use(fast=True)
-
-
 def outcome(run: Callable[[], object]) -> Outcome:
     try:
         return ("ok", repr(run()))
@@ -58,10 +48,9 @@ def outcome(run: Callable[[], object]) -> Outcome:
 
 def both(run: Callable[[], object]) -> Outcome:
     """The outcome on the standard library path, after checking the speed-ups give the same."""
-    with backend(fast=False):
+    with speedups.stdlib_only():
         slow = outcome(run)
-    with backend(fast=True):
-        fast = outcome(run)
+    fast = outcome(run)
     assert fast == slow
     return slow
 
@@ -90,7 +79,7 @@ def test_the_extra_is_used_when_installed() -> None:
     assert speedups.BACKEND.names == tuple(importable)
     if os.environ.get("ASGI_WITHAUTH_EXPECT_SPEED") == "1":
         assert speedups.BACKEND.names == ("pybase64", "orjson"), "this run must have the speed extra"
-    with backend(fast=False):
+    with speedups.stdlib_only():
         assert speedups.BACKEND.names == ()
         assert speedups.BACKEND.claims(b'{"a":1}') is None
 

@@ -20,11 +20,12 @@ how fast a token is read, never what is accepted, refused or returned.
 from __future__ import annotations
 
 import binascii
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Final
 
-__all__ = ["BACKEND", "Backend", "installed", "stdlib_a2b", "use"]
+__all__ = ["BACKEND", "Backend", "installed", "stdlib_a2b", "stdlib_only"]
 
 _MAX_FAST_DEPTH: Final = 64
 """Deepest nesting of arrays and objects whose orjson reading is used (honest payloads: 1-3)."""
@@ -113,8 +114,16 @@ BACKEND: Final = _backend(fast=True)
 """What the codec uses: the installed speed-ups, else the standard library."""
 
 
-def use(*, fast: bool) -> None:
-    """Read tokens with the installed speed-ups (``fast=True``, the default) or with the
-    standard library only: for the differential tests and the benchmark."""
-    chosen = _backend(fast=fast)
-    BACKEND.a2b, BACKEND.claims, BACKEND.names = chosen.a2b, chosen.claims, chosen.names
+def _use(backend: Backend) -> None:
+    BACKEND.a2b, BACKEND.claims, BACKEND.names = backend.a2b, backend.claims, backend.names
+
+
+@contextlib.contextmanager
+def stdlib_only() -> Iterator[None]:
+    """Read tokens with the standard library alone inside the block, the installed speed-ups
+    again after it: for the differential tests, the fuzzer and the benchmark."""
+    _use(_backend(fast=False))
+    try:
+        yield
+    finally:
+        _use(_backend(fast=True))

@@ -121,11 +121,8 @@ def check(data: bytes) -> None:
     check_times = not selector & 0x80
     outcome = _outcome(case, token, check_times=check_times)
     if speedups.BACKEND.names:
-        speedups.use(fast=False)
-        try:
+        with speedups.stdlib_only():
             plain = _outcome(case, token, check_times=check_times)
-        finally:
-            speedups.use(fast=True)
         if plain != outcome:
             raise Crash(f"the speed extra read the token as {outcome!r}, the standard library as {plain!r}")
 
